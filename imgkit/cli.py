@@ -1,0 +1,78 @@
+"""The ``imgkit`` command: parse, call the library, map errors to exit codes.
+
+Exit codes: 0 all good, 1 some inputs rejected (the rest was done), 2 usage or
+configuration error (nothing written).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from . import profile as profiles
+from .errors import ConfigError
+
+EXIT_OK, EXIT_REJECTED, EXIT_CONFIG = 0, 1, 2
+
+
+def _profile_option(f):
+    return click.option("-p", "--profile", "profile_spec", default="default", show_default=True,
+                        metavar="PROFILE", help="A shipped profile name or a path to a .toml file.")(f)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="imgkit")
+def main() -> None:
+    """Turn raw product photos into listing-ready images under the shop's rules."""
+
+
+@main.command()
+@click.argument("src", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder [default: SRC/../<SRC name>-out].")
+@_profile_option
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
+              help="Worker processes [default: the CPU count].")
+@click.option("--json", "as_json", is_flag=True, help="Print every output and rejection as JSON on stdout.")
+def build(src: Path, out: Path | None, profile_spec: str, jobs: int, as_json: bool) -> None:
+    """Process a shoot folder: name, size, watermark; keep the raw originals.
+
+    The item number is the first folder under SRC (SRC/A1023/IMG_0001.JPG) or, for files
+    directly in SRC, the start of the file name (A1023_front.jpg). Re-running does only
+    what is new or changed.
+
+    Example: imgkit build shoot/ -o listing/ -j 4
+    """
+    from .progress import Progress
+    from .report import as_dict
+    from .runner import build as run_build
+
+    try:
+        prof = profiles.load(profile_spec)
+        with Progress(sys.stderr) as progress:
+            summary = run_build(src, out, prof, jobs=jobs, on_event=progress.event)
+    except ConfigError as exc:
+        click.echo(f"imgkit: error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+    if as_json:
+        click.echo(json.dumps(as_dict(summary), ensure_ascii=False, indent=1))
+    c = summary.count
+    click.echo(f"imgkit: {c('processed')} processed, {c('up_to_date')} up to date, "
+               f"{c('duplicate')} duplicate, {c('skipped')} skipped, {c('rejected')} rejected in {summary.elapsed:.1f} s"
+               f" -> {summary.out}", err=True)
+    sys.exit(EXIT_OK if summary.ok else EXIT_REJECTED)
+
+
+@main.command("profiles")
+def list_profiles() -> None:
+    """List the shipped profiles (use the name with -p)."""
+    for name, path in profiles.shipped().items():
+        try:
+            desc = profiles.load(str(path)).description
+        except ConfigError as exc:
+            desc = f"(broken: {exc})"
+        click.echo(f"{name:<20} {desc}")

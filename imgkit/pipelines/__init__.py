@@ -1,0 +1,1 @@
+"""Pipelines: tuples of plain step functions over one frozen value."""

@@ -1,0 +1,115 @@
+"""The detail pipeline (R2, R3, R9): one source's bytes in, the listing image's bytes out.
+
+Read top to bottom: each step takes the ``Frame`` and returns a new one, and returns it
+unchanged when it has nothing to do. ``build``, ``watch`` and every executor run ``STEPS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from PIL import Image
+
+from .. import imaging
+from ..core.blend import alpha_over
+from ..errors import Rejected
+from ..profile import Profile
+from ..watermark import placement, scaled_mark
+
+JPEG_MAX_SIDE = 65500
+
+
+@dataclass(frozen=True)
+class Frame:
+    profile: Profile
+    data: bytes
+    image: Image.Image | None = None
+    source: imaging.Source | None = None
+    orientation: int = 1
+    srgb: bool = False
+    notes: tuple[str, ...] = ()
+    outputs: dict[str, bytes] = field(default_factory=dict)
+
+
+def decode(f: Frame) -> Frame:
+    p = f.profile
+    src = imaging.decode(f.data, max_pixels=p.input.max_pixels, formats=p.input.formats,
+                         multi_frame=p.input.multi_frame, allow_upscale=p.detail.allow_upscale,
+                         width=None if p.master.enabled else p.detail.width)
+    image = imaging.working_mode(src.image)
+    return replace(f, source=src, image=image, orientation=src.orientation, notes=f.notes + src.warnings)
+
+
+def master(f: Frame) -> Frame:
+    """Optional full-size corrected working file (R9), made before the shrink."""
+    if not f.profile.master.enabled:
+        return f
+    f = orient(flatten(colour(f)))
+    return replace(f, outputs={**f.outputs, "master": imaging.encode_png(f.image)})
+
+
+def resize(f: Frame) -> Frame:
+    """High-quality shrink to the profile width as displayed, aspect kept."""
+    width = f.profile.detail.width
+    w, h = f.image.size
+    turned = f.orientation >= 5
+    shown_w, shown_h = (h, w) if turned else (w, h)
+    if shown_w < width and not f.profile.detail.allow_upscale:
+        raise Rejected(f"narrower than {width} px ({shown_w} px as displayed)")
+    height = max(1, round(shown_h * width / shown_w))
+    if height > JPEG_MAX_SIDE:
+        raise Rejected(f"too tall: would be {width}x{height} px, over the JPEG limit of {JPEG_MAX_SIDE}")
+    if (shown_w, shown_h) == (width, height):
+        return f
+    size = (height, width) if turned else (width, height)
+    return replace(f, image=f.image.resize(size, Image.Resampling.LANCZOS))
+
+
+def colour(f: Frame) -> Frame:
+    """Embedded ICC profile (Adobe RGB, P3, ProPhoto, CMYK…) to sRGB."""
+    if f.srgb:
+        return f
+    notes: list[str] = []
+    image = imaging.to_srgb(f.image, f.source.icc, notes)
+    return replace(f, image=image, srgb=True, notes=f.notes + tuple(notes))
+
+
+def flatten(f: Frame) -> Frame:
+    bg = tuple(int(f.profile.detail.background[i:i + 2], 16) for i in (1, 3, 5))
+    return replace(f, image=imaging.flatten_alpha(f.image, bg))
+
+
+def orient(f: Frame) -> Frame:
+    """EXIF orientation, applied on the small image (cheap) after the shrink."""
+    if f.orientation == 1:
+        return f
+    return replace(f, image=imaging.orient(f.image, f.orientation), orientation=1)
+
+
+def watermark(f: Frame) -> Frame:
+    """The shop's own mark, alpha-composited at the profile's place, size and opacity (R2)."""
+    w, h = f.image.size
+    mark = scaled_mark(f.profile, w, h)
+    if mark is None:
+        return f
+    x, y = placement(f.profile, w, h, mark)
+    base = np.array(f.image)  # a writable copy
+    alpha_over(base, mark, x=x, y=y, opacity=f.profile.watermark.opacity)
+    return replace(f, image=Image.fromarray(base, "RGB"))
+
+
+def encode(f: Frame) -> Frame:
+    d = f.profile.detail
+    data = imaging.encode_jpeg(f.image, quality=d.quality, subsampling=d.subsampling)
+    return replace(f, outputs={**f.outputs, "detail": data})
+
+
+STEPS = (decode, master, resize, colour, flatten, orient, watermark, encode)
+
+
+def run(profile: Profile, data: bytes) -> Frame:
+    frame = Frame(profile=profile, data=data)
+    for step in STEPS:
+        frame = step(frame)
+    return frame

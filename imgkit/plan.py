@@ -1,0 +1,104 @@
+"""Decide from the state what each scanned file needs: nothing, a render, or a report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .files import sha256_file
+from .profile import Profile
+from .scan import Candidate
+from .state import FileRow, SourceRow, State
+from .work import Job
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one input file; the unit of the summary, --json and report.json."""
+
+    source: str
+    status: str                          # processed, up_to_date, duplicate, skipped, rejected
+    item: str | None = None
+    index: int | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+    reason: str | None = None
+    duplicate_of: str | None = None
+    notes: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()       # things that went wrong after processing (backup)
+    ms: float | None = None
+
+
+@dataclass
+class Plan:
+    jobs: list[Job] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    files: list[FileRow] = field(default_factory=list)       # state rows to record now
+    sources: dict[str, SourceRow] = field(default_factory=dict)
+    #: sha -> paths of same-content files waiting on the job that renders that content
+    followers: dict[str, list[Candidate]] = field(default_factory=dict)
+
+
+def required_outputs(profile: Profile) -> tuple[str, ...]:
+    kinds = ["detail", "raw"]
+    if profile.master.enabled:
+        kinds.append("master")
+    if profile.backup.dir:
+        kinds.append("backup")
+    return tuple(kinds)
+
+
+def make_plan(candidates: list[Candidate], state: State, profile: Profile, out: Path) -> Plan:
+    plan = Plan(sources=state.sources())
+    files, outputs = state.files(), state.outputs()
+    scanned = {str(c.path) for c in candidates}
+    kinds = required_outputs(profile)
+    leaders: dict[str, Candidate] = {}   # sha -> the file whose job renders it in this run
+
+    def known(c: Candidate, sha: str) -> None:
+        s = plan.sources.get(sha)
+        if s is None:
+            if sha in leaders:
+                plan.followers.setdefault(sha, []).append(c)
+                return
+            leaders[sha] = c
+            plan.jobs.append(Job(c.path, c.rel, c.item, c.size, c.mtime_ns, sha256=sha))
+            return
+        if s.path != str(c.path) and s.path in scanned:
+            plan.outcomes.append(Outcome(str(c.path), "duplicate", s.item, s.idx, duplicate_of=s.path))
+            plan.files.append(FileRow(str(c.path), c.size, c.mtime_ns, sha, "duplicate", None))
+            return
+        have = outputs.get(sha, {})
+        if (s.status == "done" and s.profile_fp == profile.fingerprint
+                and all(k in have and (out / have[k]).exists() for k in kinds if k != "backup")
+                and ("backup" not in kinds or Path(have.get("backup", "\0")).exists())):
+            plan.outcomes.append(Outcome(str(c.path), "up_to_date", s.item, s.idx, outputs=have))
+            plan.files.append(FileRow(str(c.path), c.size, c.mtime_ns, sha, "source", None))
+            return
+        plan.jobs.append(Job(c.path, c.rel, s.item, c.size, c.mtime_ns, index=s.idx, sha256=sha))
+
+    unknown = []
+    for c in candidates:
+        row = files.get(str(c.path))
+        if row is None or (row.size, row.mtime_ns) != (c.size, c.mtime_ns):
+            unknown.append(c)
+        elif row.status == "rejected" and row.profile_fp == profile.fingerprint:
+            plan.outcomes.append(Outcome(str(c.path), "rejected", c.item, reason=row.reason))
+        elif row.sha256 and row.status != "rejected":
+            known(c, row.sha256)
+        else:
+            unknown.append(c)
+    # Only files of equal size can share content: hash those now, leave the rest to workers.
+    sizes = Counter(c.size for c in unknown)
+    known_sizes = {s.size for s in plan.sources.values()}
+    for c in unknown:
+        if sizes[c.size] > 1 or c.size in known_sizes:
+            try:
+                sha = sha256_file(c.path)
+            except OSError as exc:
+                plan.outcomes.append(Outcome(str(c.path), "rejected", c.item, reason=f"cannot read: {exc.strerror}"))
+                continue
+            known(c, sha)
+        else:
+            plan.jobs.append(Job(c.path, c.rel, c.item, c.size, c.mtime_ns))
+    return plan

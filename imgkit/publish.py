@@ -1,0 +1,86 @@
+"""Give an item's new sources their indices, record them, rename staged files into place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .files import copy_verified, move_into_place
+from .naming import natural_key, next_indices, output_name
+from .plan import Outcome, Plan
+from .profile import Profile
+from .state import FileRow, SourceRow, State
+from .work import Result
+
+
+class Publisher:
+    def __init__(self, state: State, profile: Profile, out: Path, plan: Plan):
+        self.state, self.profile, self.out, self.plan = state, profile, out, plan
+        self.sources = plan.sources               # updated as items are published
+        backup = profile.backup.dir
+        self.backup = (out / Path(backup).expanduser()).resolve() if backup else None
+
+    def publish(self, item: str, results: list[Result]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        rejected_rows: list[FileRow] = []
+        fresh: list[Result] = []
+        rerender: list[Result] = []
+        for r in results:
+            c = r.job
+            if not r.ok:
+                outcomes.append(Outcome(str(c.path), "rejected", item, reason=r.reason, ms=r.ms))
+                rejected_rows.append(FileRow(str(c.path), c.size, c.mtime_ns, r.sha256, "rejected",
+                                             r.reason, self.profile.fingerprint))
+                for f in self.plan.followers.get(r.sha256 or "", []):
+                    outcomes.append(Outcome(str(f.path), "rejected", item, reason=f"same content as {c.path}: {r.reason}"))
+            elif c.index is not None:
+                rerender.append(r)
+            elif r.sha256 in self.sources:  # same bytes met twice in one run
+                s = self.sources[r.sha256]
+                outcomes.append(Outcome(str(c.path), "duplicate", s.item, s.idx, duplicate_of=s.path))
+                rejected_rows.append(FileRow(str(c.path), c.size, c.mtime_ns, r.sha256, "duplicate", None))
+            else:
+                fresh.append(r)
+        if rejected_rows:
+            self.state.put_files(rejected_rows)
+        fresh.sort(key=lambda r: (r.captured is None, r.captured or "", natural_key(r.job.rel)))
+        taken = [s.idx for s in self.sources.values() if s.item == item]
+        indices = [r.job.index for r in rerender] + next_indices(taken, len(fresh), self.profile.naming.start)
+        batch = list(zip(rerender + fresh, indices))
+        if not batch:
+            return outcomes
+        rows = [SourceRow(r.sha256, item, idx, str(r.job.path), r.job.size, r.ext, r.captured,
+                          "publishing", self.profile.fingerprint) for r, idx in batch]
+        files = [FileRow(str(r.job.path), r.job.size, r.job.mtime_ns, r.sha256, "source", None)
+                 for r, _ in batch]
+        self.state.begin_publish(rows, files)
+        for row in rows:
+            self.sources[row.sha256] = row
+        done = []
+        for (r, idx), row in zip(batch, rows):
+            outputs, problems = self._place(r, item, idx)
+            done.append((r.sha256, outputs, r.ms))
+            outcomes.append(Outcome(str(r.job.path), "processed", item, idx, outputs=outputs,
+                                    notes=r.notes, problems=problems, ms=round(r.ms, 1)))
+            for f in self.plan.followers.get(r.sha256, []):
+                outcomes.append(Outcome(str(f.path), "duplicate", item, idx, duplicate_of=str(r.job.path)))
+                files.append(FileRow(str(f.path), f.size, f.mtime_ns, r.sha256, "duplicate", None))
+        self.state.finish_publish(done)
+        self.state.put_files(files)
+        return outcomes
+
+    def _place(self, r: Result, item: str, idx: int) -> tuple[dict[str, str], tuple[str, ...]]:
+        name = output_name(self.profile.naming.template, item, idx)
+        final = {"raw": Path("raw", item, name + r.ext), "detail": Path("detail", item, name + ".jpg")}
+        if "master" in r.staged:
+            final["master"] = Path("master", item, name + ".png")
+        for kind, rel in final.items():
+            move_into_place(r.staged[kind], self.out / rel)
+        outputs = {kind: rel.as_posix() for kind, rel in final.items()}
+        if self.backup:
+            target = self.backup / item / (name + r.ext)
+            try:
+                copy_verified(self.out / final["raw"], target, r.sha256)
+                outputs["backup"] = str(target)
+            except OSError as exc:
+                return outputs, (f"backup to {target} failed: {exc.strerror or exc}",)
+        return outputs, ()

@@ -1,0 +1,32 @@
+"""report.json: every input of the run with what happened to it (schema in README)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from . import __version__
+from .files import atomic_write
+
+SCHEMA_VERSION = 1
+STATUSES = ("processed", "up_to_date", "duplicate", "skipped", "rejected")
+
+
+def as_dict(summary) -> dict:
+    counts = {s: summary.count(s) for s in STATUSES}
+    return {
+        "schema": SCHEMA_VERSION,
+        "imgkit": __version__,
+        "src": str(summary.src),
+        "out": str(summary.out),
+        "profile": {"name": summary.profile.name, "path": str(summary.profile.path),
+                    "fingerprint": summary.profile.fingerprint},
+        "summary": {**counts, "elapsed_s": round(summary.elapsed, 3), "ok": summary.ok},
+        "files": [{k: v for k, v in asdict(o).items() if v not in (None, (), {}, [])}
+                  for o in summary.outcomes],
+    }
+
+
+def write_report(summary) -> None:
+    data = json.dumps(as_dict(summary), ensure_ascii=False, indent=1).encode("utf-8")
+    atomic_write(summary.out / "report.json", data)

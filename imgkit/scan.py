@@ -1,0 +1,84 @@
+"""Scan SRC: which files belong to which item, which are ignored, which are refused."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Rejected
+from .naming import check_item, is_ignored, item_from_filename, natural_key
+from .profile import Profile
+
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".apng", ".webp", ".tif", ".tiff",
+                            ".bmp", ".dib", ".gif", ".avif", ".heic", ".heif", ".psd", ".jp2", ".j2k",
+                            ".jpx", ".mpo"})
+CAMERA_RAW = frozenset({".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2", ".pef", ".srw"})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path          # absolute
+    rel: str            # relative to SRC, for messages and ordering
+    item: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Refusal:
+    path: Path
+    reason: str
+    status: str = "rejected"    # or "skipped": not an image at all, reported but no failure
+
+
+def scan(src: Path, profile: Profile, *, skip: Path | None = None) -> tuple[list[Candidate], list[Refusal]]:
+    """Every usable file under ``src`` in (item, natural name) order, and every refusal.
+
+    The item is the first folder under ``src``; a file lying directly in ``src`` names its
+    item at the start of its file name. Symbolic links are not followed. ``skip`` (the
+    output tree, should it lie inside SRC) is never scanned.
+    """
+    found: list[Candidate] = []
+    refused: list[Refusal] = []
+    for folder, dirs, names in os.walk(src, onerror=lambda e: refused.append(Refusal(Path(e.filename or src), f"cannot read folder: {e.strerror}"))):
+        here = Path(folder)
+        dirs[:] = sorted((d for d in dirs if not is_ignored(d) and (skip is None or here / d != skip)
+                          and not _refuse_link(here / d, refused)), key=natural_key)
+        for name in names:
+            path = here / name
+            if is_ignored(name) or _refuse_link(path, refused):
+                continue
+            rel = path.relative_to(src)
+            suffix = path.suffix.lower()
+            if suffix not in IMAGE_SUFFIXES:
+                if suffix in CAMERA_RAW:
+                    refused.append(Refusal(path, "camera RAW file: export it as JPEG or TIFF first"))
+                else:
+                    refused.append(Refusal(path, f"not an image ({suffix or 'no extension'})", "skipped"))
+                continue
+            try:
+                if len(rel.parts) > 1:
+                    item = check_item(rel.parts[0], max_length=profile.naming.max_item_length)
+                else:
+                    item = check_item(item_from_filename(Path(name).stem, profile.naming.item_pattern),
+                                      max_length=profile.naming.max_item_length)
+                st = path.stat()
+            except Rejected as r:
+                refused.append(Refusal(path, r.reason))
+                continue
+            except OSError as exc:
+                refused.append(Refusal(path, f"cannot read: {exc.strerror}"))
+                continue
+            found.append(Candidate(path=path, rel=rel.as_posix(), item=item, size=st.st_size,
+                                   mtime_ns=st.st_mtime_ns))
+    found.sort(key=lambda c: (natural_key(c.item), natural_key(c.rel)))
+    return found, refused
+
+
+def _refuse_link(path: Path, refused: list[Refusal]) -> bool:
+    if path.is_symlink():
+        refused.append(Refusal(path, "symbolic link: not followed (copy the file into the folder instead)"))
+        return True
+    return False

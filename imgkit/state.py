@@ -1,0 +1,128 @@
+"""SQLite state in ``OUT/.imgkit/state.sqlite`` (WAL): what was seen, made and refused.
+
+- ``sources``: one row per distinct content (SHA-256): its item, its index (never changes
+  once given), status ``publishing`` (outputs being renamed into place) or ``done``, the
+  profile fingerprint it was rendered with, and timings.
+- ``files``: every path seen in SRC with size and mtime, so an unchanged file is known
+  without reading it; status ``source``, ``duplicate`` or ``rejected`` (with the reason).
+- ``outputs``: the files made for a source, by kind (detail, raw, master, backup).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sources (
+    sha256 TEXT PRIMARY KEY, item TEXT NOT NULL, idx INTEGER NOT NULL, path TEXT NOT NULL,
+    size INTEGER NOT NULL, ext TEXT NOT NULL, captured TEXT, status TEXT NOT NULL,
+    profile_fp TEXT, first_seen REAL NOT NULL, updated REAL NOT NULL, ms REAL,
+    UNIQUE (item, idx));
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, sha256 TEXT,
+    status TEXT NOT NULL, reason TEXT, profile_fp TEXT, seen REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS outputs (
+    sha256 TEXT NOT NULL, kind TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (sha256, kind));
+CREATE INDEX IF NOT EXISTS sources_size ON sources (size);
+"""
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    sha256: str
+    item: str
+    idx: int
+    path: str
+    size: int
+    ext: str
+    captured: str | None
+    status: str
+    profile_fp: str | None
+
+
+@dataclass(frozen=True)
+class FileRow:
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str | None
+    status: str
+    reason: str | None
+    profile_fp: str | None = None   # for a rejection: the rules it was judged by
+
+
+class State:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # reads: loaded whole, a shoot is thousands of rows at most
+    def sources(self) -> dict[str, SourceRow]:
+        rows = self.db.execute("SELECT sha256, item, idx, path, size, ext, captured, status, profile_fp FROM sources")
+        return {r[0]: SourceRow(*r) for r in rows}
+
+    def files(self) -> dict[str, FileRow]:
+        rows = self.db.execute("SELECT path, size, mtime_ns, sha256, status, reason, profile_fp FROM files")
+        return {r[0]: FileRow(*r) for r in rows}
+
+    def outputs(self) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        for sha, kind, path in self.db.execute("SELECT sha256, kind, path FROM outputs"):
+            out.setdefault(sha, {})[kind] = path
+        return out
+
+    # writes: one transaction per batch
+    def begin_publish(self, sources: list[SourceRow], files: list[FileRow]) -> None:
+        """Record indices before any output is renamed into place, so a crash keeps them."""
+        now = time.time()
+        with self._tx():
+            for s in sources:
+                self.db.execute(
+                    "INSERT INTO sources (sha256, item, idx, path, size, ext, captured, status, profile_fp,"
+                    " first_seen, updated) VALUES (?,?,?,?,?,?,?,'publishing',?,?,?)"
+                    " ON CONFLICT (sha256) DO UPDATE SET status='publishing', path=excluded.path,"
+                    " profile_fp=excluded.profile_fp, updated=excluded.updated",
+                    (s.sha256, s.item, s.idx, s.path, s.size, s.ext, s.captured, s.profile_fp, now, now))
+            self._put_files(files, now)
+
+    def finish_publish(self, done: list[tuple[str, dict[str, str], float]]) -> None:
+        with self._tx():
+            for sha, outputs, ms in done:
+                self.db.execute("UPDATE sources SET status='done', ms=?, updated=? WHERE sha256=?",
+                                (ms, time.time(), sha))
+                self.db.executemany("INSERT OR REPLACE INTO outputs (sha256, kind, path) VALUES (?,?,?)",
+                                    [(sha, kind, path) for kind, path in outputs.items()])
+
+    def put_files(self, files: list[FileRow]) -> None:
+        with self._tx():
+            self._put_files(files, time.time())
+
+    def _put_files(self, files: list[FileRow], now: float) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO files (path, size, mtime_ns, sha256, status, reason, profile_fp, seen)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            [(f.path, f.size, f.mtime_ns, f.sha256, f.status, f.reason, f.profile_fp, now) for f in files])
+
+    def _tx(self):
+        return _Transaction(self.db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, *_):
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False

@@ -1,0 +1,88 @@
+"""One unit of work: read a source once, run the detail pipeline, stage the results.
+
+Runs in a worker process. Outputs go to ``OUT/.imgkit/staging`` under the content's hash;
+the runner gives them their final names (the index is known only once the whole item has
+been decoded) and renames them into place.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ProfileError, Rejected
+from .files import atomic_write, sha256_bytes, sha256_file
+from .pipelines import detail
+from .profile import Profile
+
+
+@dataclass(frozen=True)
+class Job:
+    path: Path
+    rel: str
+    item: str
+    size: int
+    mtime_ns: int
+    index: int | None = None        # set when re-rendering a known source: its index is kept
+    sha256: str | None = None       # expected content, when already known
+
+
+@dataclass(frozen=True)
+class Result:
+    job: Job
+    sha256: str | None = None
+    reason: str | None = None       # set when rejected
+    captured: str | None = None
+    ext: str = ""
+    staged: dict[str, Path] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+def process(job: Job, profile: Profile, staging: Path) -> Result:
+    """Never raises for a bad input: every problem becomes a ``Result`` with a reason."""
+    start = time.perf_counter()
+    sha = None
+    try:
+        data = _read(job, profile)
+        sha = sha256_bytes(data)
+        if job.sha256 and sha != job.sha256:
+            raise Rejected("file changed while imgkit was reading it; it will be taken on the next run")
+        frame = detail.run(profile, data)
+        ext = job.path.suffix.lower()
+        staged = {"raw": staging / f"{sha}.raw{ext}"}
+        atomic_write(staged["raw"], data)
+        if sha256_file(staged["raw"]) != sha:
+            raise OSError(f"raw copy in {staging} does not verify")
+        for kind, blob in frame.outputs.items():
+            staged[kind] = staging / f"{sha}.{kind}{'.png' if kind == 'master' else '.jpg'}"
+            atomic_write(staged[kind], blob)
+        return Result(job, sha, captured=frame.source.captured, ext=ext, staged=staged,
+                      notes=frame.notes, ms=(time.perf_counter() - start) * 1000)
+    except Rejected as r:
+        return Result(job, sha, reason=r.reason, ms=(time.perf_counter() - start) * 1000)
+    except ProfileError:
+        raise
+    except MemoryError:
+        return Result(job, sha, reason="out of memory while decoding; lower [input] max_pixels")
+    except OSError as exc:
+        return Result(job, sha, reason=f"I/O error: {exc.strerror or exc}")
+    except Exception as exc:  # a decoder bug must not stop the batch
+        return Result(job, sha, reason=f"could not be processed ({type(exc).__name__}: {exc})")
+
+
+def _read(job: Job, profile: Profile) -> bytes:
+    if job.size > profile.input.max_bytes:
+        raise Rejected(f"file too large: {job.size:,} bytes (limit {profile.input.max_bytes:,})")
+    try:
+        with open(job.path, "rb") as f:
+            return f.read(profile.input.max_bytes + 1)
+    except FileNotFoundError:
+        raise Rejected("file disappeared before it could be read") from None
+    except OSError as exc:
+        raise Rejected(f"cannot read: {exc.strerror or exc}") from None
