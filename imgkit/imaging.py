@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -62,9 +62,11 @@ def open_image(data: bytes, *, max_pixels: int, formats: tuple[str, ...]) -> Ima
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise Rejected(f"image too large: {_pixels_from(exc)} (limit {max_pixels:,} pixels)") from None
     except UnidentifiedImageError:
+        if _jpeg_precision(data) not in (None, 8):
+            raise Rejected(f"{_jpeg_precision(data)}-bit JPEG: not supported, export an 8-bit JPEG") from None
         raise Rejected("not an image, or a format imgkit cannot read") from None
     except Exception as exc:  # hostile headers raise anything from OSError to TypeError
-        raise Rejected(f"corrupt image header: {_short(exc)}") from None
+        raise Rejected(f"unreadable image header: {_short(exc)}") from None
     w, h = im.size
     if w <= 0 or h <= 0:
         raise Rejected(f"image has no pixels ({w}x{h})")
@@ -77,7 +79,25 @@ def open_image(data: bytes, *, max_pixels: int, formats: tuple[str, ...]) -> Ima
 
 def decode(data: bytes, *, max_pixels: int, formats: tuple[str, ...], multi_frame: str,
            width: int | None, allow_upscale: bool) -> Source:
-    """Decode ``data``; with ``width``, decode only as many pixels as a clean shrink needs."""
+    """Decode ``data``; with ``width``, decode only as many pixels as a clean shrink needs.
+
+    Decoder warnings (broken EXIF, odd tags) become notes on the result, not console noise.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            src = _decode(data, max_pixels=max_pixels, formats=formats, multi_frame=multi_frame,
+                          width=width, allow_upscale=allow_upscale)
+        except Rejected:
+            raise
+        except Exception as exc:  # hostile files raise anything from OSError to TypeError
+            raise Rejected(f"unreadable image: {_short(exc)}") from None
+    notes = tuple(dict.fromkeys(f"decoder: {_short(w.message)}" for w in caught))
+    return replace(src, warnings=src.warnings + notes[:5])
+
+
+def _decode(data: bytes, *, max_pixels: int, formats: tuple[str, ...], multi_frame: str,
+            width: int | None, allow_upscale: bool) -> Source:
     im = open_image(data, max_pixels=max_pixels, formats=formats)
     notes: list[str] = []
     frames = getattr(im, "n_frames", 1)
@@ -207,6 +227,19 @@ def _captured(exif: dict) -> str | None:
         value = value.decode("ascii", "replace")
     value = str(value).strip("\x00 ") if value else ""
     return value if len(value) >= 10 and value[:4].isdigit() else None
+
+
+def _jpeg_precision(data: bytes) -> int | None:
+    """Sample precision from a JPEG's SOF marker (8, or 12 for medical/raw-ish JPEGs)."""
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    pos = 2
+    while pos + 9 < len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return data[pos + 4]
+        pos += 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+    return None
 
 
 def _pixels_from(exc: Exception) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .files import sha256_file
+from .naming import natural_key
 from .profile import Profile
 from .scan import Candidate
 from .state import FileRow, SourceRow, State
@@ -91,7 +92,9 @@ def make_plan(candidates: list[Candidate], state: State, profile: Profile, out: 
     # Only files of equal size can share content: hash those now, leave the rest to workers.
     sizes = Counter(c.size for c in unknown)
     known_sizes = {s.size for s in plan.sources.values()}
-    for c in unknown:
+    # the oldest of same-content files leads (a copy is newer than its original)
+    for c in sorted(unknown, key=lambda c: (sizes[c.size] == 1 and c.size not in known_sizes,
+                                            c.mtime_ns, natural_key(c.rel))):
         if sizes[c.size] > 1 or c.size in known_sizes:
             try:
                 sha = sha256_file(c.path)

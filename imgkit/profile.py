@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -16,7 +17,13 @@ from typing import Any
 
 from .errors import ProfileError
 
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "profiles"
+def _shipped_dir() -> Path:
+    beside = Path(__file__).resolve().parent.parent / "profiles"   # a checkout / editable install
+    installed = Path(sys.prefix) / "share" / "imgkit" / "profiles"  # a plain pip install
+    return beside if beside.is_dir() else installed
+
+
+SHIPPED_DIR = _shipped_dir()
 POSITIONS = ("top-left", "top-right", "bottom-left", "bottom-right", "center")
 FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "TIFF", "BMP", "GIF", "AVIF", "PSD", "JPEG2000")
 #: bump when the rendering changes, so outputs made by an older imgkit are re-rendered

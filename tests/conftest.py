@@ -1,0 +1,72 @@
+"""Shared fixtures: real files only (samples/, tests/data/, ../shared/corpus)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from imgkit.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+SAMPLES = ROOT / "samples" / "inbox"
+WATERMARK = ROOT / "profiles" / "assets" / "watermark.png"
+CORPUS = Path(__import__("os").environ.get("IMGKIT_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+
+def write_profile(path: Path, text: str = "", **sections: dict) -> Path:
+    """A profile file in ``path``: the shipped watermark (absolute path) plus overrides."""
+    body = {"watermark": {"image": str(WATERMARK)}}
+    for name, values in sections.items():
+        body.setdefault(name, {}).update(values)
+    lines = [text]
+    for name, values in body.items():
+        lines.append(f"[{name}]")
+        for key, value in values.items():
+            lines.append(f"{key} = {_toml(value)}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _toml(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value)
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def cli():
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+def shoot(tmp_path) -> Path:
+    """A copy of the shipped sample shoot."""
+    dst = tmp_path / "shoot"
+    shutil.copytree(SAMPLES, dst)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not (CORPUS / "odd" / "MANIFEST.tsv").is_file():
+        pytest.fail(f"the shared corpus is missing at {CORPUS}; set IMGKIT_CORPUS or check out ../shared")
+    return CORPUS
