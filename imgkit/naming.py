@@ -47,8 +47,8 @@ def item_from_filename(stem: str, pattern: str) -> str:
     """Item number from the start of a file name lying directly in SRC."""
     m = re.match(pattern, stem)
     if not m or not m.group("item"):
-        raise Rejected(f"no item number at the start of the name (expected like A1023_front.jpg, "
-                       f"or put the file in a folder named after its item)")
+        raise Rejected("no item number at the start of the name (expected like A1023_front.jpg, "
+                       "or put the file in a folder named after its item)")
     return m.group("item")
 
 

@@ -27,9 +27,10 @@ class Publisher:
         for r in results:
             c = r.job
             if not r.ok:
-                outcomes.append(Outcome(str(c.path), "rejected", item, reason=r.reason, ms=r.ms))
-                rejected_rows.append(FileRow(str(c.path), c.size, c.mtime_ns, r.sha256, "rejected",
-                                             r.reason, self.profile.fingerprint))
+                outcomes.append(Outcome(str(c.path), "rejected", item, reason=r.reason, ms=round(r.ms, 1)))
+                if not r.transient:  # a crash or I/O error of this run is tried again next time
+                    rejected_rows.append(FileRow(str(c.path), c.size, c.mtime_ns, r.sha256, "rejected",
+                                                 r.reason, self.profile.fingerprint))
                 for f in self.plan.followers.get(r.sha256 or "", []):
                     outcomes.append(Outcome(str(f.path), "rejected", item, reason=f"same content as {c.path}: {r.reason}"))
             elif c.index is not None:
@@ -45,7 +46,7 @@ class Publisher:
         fresh.sort(key=lambda r: (r.captured is None, r.captured or "", natural_key(r.job.rel)))
         taken = [s.idx for s in self.sources.values() if s.item == item]
         indices = [r.job.index for r in rerender] + next_indices(taken, len(fresh), self.profile.naming.start)
-        batch = list(zip(rerender + fresh, indices))
+        batch = list(zip(rerender + fresh, indices, strict=True))
         if not batch:
             return outcomes
         rows = [SourceRow(r.sha256, item, idx, str(r.job.path), r.job.size, r.ext, r.captured,
@@ -56,7 +57,7 @@ class Publisher:
         for row in rows:
             self.sources[row.sha256] = row
         done = []
-        for (r, idx), row in zip(batch, rows):
+        for r, idx in batch:
             outputs, problems = self._place(r, item, idx)
             done.append((r.sha256, outputs, r.ms))
             outcomes.append(Outcome(str(r.job.path), "processed", item, idx, outputs=outputs,

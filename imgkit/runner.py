@@ -12,21 +12,20 @@ import os
 import shutil
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 from .errors import ConfigError
-from .files import sha256_file
 from .lock import locked
-from .naming import natural_key
-from .plan import Outcome, Plan, make_plan
+from .plan import Outcome, make_plan
 from .profile import Profile
 from .publish import Publisher
 from .scan import scan
-from .state import FileRow, State
+from .state import State
 from .work import Job, Result, process
 
 
@@ -96,16 +95,32 @@ def build(src: Path, out: Path | None, profile: Profile, *, jobs: int = 0,
 
 
 def execute(jobs: list[Job], profile: Profile, staging: Path, workers: int) -> Iterator[Result]:
-    """Results as they finish: in this process for one worker, else in a process pool."""
+    """Results as they finish: in this process for one worker, else in a process pool.
+
+    A decoder that kills its worker (a segfault in a C library) breaks the pool; the jobs
+    not yet finished then run one process each, so only the culprit is rejected.
+    """
     run = partial(process, profile=profile, staging=staging)
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(jobs) <= 1:
         yield from map(run, jobs)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        futures = {pool.submit(run, job): job for job in jobs}
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except Exception as exc:  # the worker died (a decoder crashed hard)
-                yield Result(futures[future], reason=f"worker process failed ({type(exc).__name__}: {exc})")
+    left = {id(job): job for job in jobs}
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+            futures = {pool.submit(run, job): job for job in jobs}
+            for future in as_completed(futures):
+                result = future.result()
+                del left[id(futures[future])]
+                yield result
+    except BrokenProcessPool:
+        for job in left.values():
+            yield _isolated(run, job)
+
+
+def _isolated(run, job: Job) -> Result:
+    try:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            return pool.submit(run, job).result()
+    except BrokenProcessPool:
+        return Result(job, reason="the decoder crashed on this file (worker process died)")

@@ -38,6 +38,7 @@ class Result:
     staged: dict[str, Path] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     ms: float = 0.0
+    transient: bool = False         # a failure of this run, not of the file: not remembered
 
     @property
     def ok(self) -> bool:
@@ -52,7 +53,8 @@ def process(job: Job, profile: Profile, staging: Path) -> Result:
         data = _read(job, profile)
         sha = sha256_bytes(data)
         if job.sha256 and sha != job.sha256:
-            raise Rejected("file changed while imgkit was reading it; it will be taken on the next run")
+            return Result(job, sha, reason="file changed while imgkit was reading it; run again",
+                          transient=True)
         frame = detail.run(profile, data)
         ext = job.path.suffix.lower()
         staged = {"raw": staging / f"{sha}.raw{ext}"}
@@ -69,9 +71,10 @@ def process(job: Job, profile: Profile, staging: Path) -> Result:
     except ProfileError:
         raise
     except MemoryError:
-        return Result(job, sha, reason="out of memory while decoding; lower [input] max_pixels")
+        return Result(job, sha, reason="out of memory while decoding; lower [input] max_pixels",
+                      transient=True)
     except OSError as exc:
-        return Result(job, sha, reason=f"I/O error: {exc.strerror or exc}")
+        return Result(job, sha, reason=f"I/O error: {exc.strerror or exc}", transient=True)
     except Exception as exc:  # a decoder bug must not stop the batch
         return Result(job, sha, reason=f"could not be processed ({type(exc).__name__}: {exc})")
 
@@ -83,6 +86,6 @@ def _read(job: Job, profile: Profile) -> bytes:
         with open(job.path, "rb") as f:
             return f.read(profile.input.max_bytes + 1)
     except FileNotFoundError:
-        raise Rejected("file disappeared before it could be read") from None
+        raise OSError("file disappeared before it could be read") from None
     except OSError as exc:
         raise Rejected(f"cannot read: {exc.strerror or exc}") from None

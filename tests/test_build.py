@@ -7,7 +7,6 @@ import shutil
 import sqlite3
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from imgkit import profile as profiles
@@ -141,7 +140,7 @@ def test_state_records_sources_and_outputs(cli, shoot, tmp_path):
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     rows = db.execute("SELECT sha256, item, idx, status, path FROM sources").fetchall()
     assert len(rows) == 17 and {r[3] for r in rows} == {"done"}
-    for sha, item, idx, _, path in rows:
+    for sha, *_, path in rows:
         assert hashlib.sha256(open(path, "rb").read()).hexdigest() == sha
     assert db.execute("SELECT count(*) FROM outputs WHERE kind='detail'").fetchone()[0] == 17
 
