@@ -24,6 +24,7 @@ from .lock import locked
 from .plan import Outcome, make_plan
 from .profile import Profile
 from .publish import Publisher
+from .report import write_report
 from .scan import scan
 from .state import State
 from .work import Job, Result, process
@@ -89,9 +90,15 @@ def build(src: Path, out: Path | None, profile: Profile, *, jobs: int = 0,
         finally:
             state.close()
         summary.elapsed = time.perf_counter() - start
-        from .report import write_report
         write_report(summary)
     return summary
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on (a container's share, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def execute(jobs: list[Job], profile: Profile, staging: Path, workers: int) -> Iterator[Result]:
@@ -101,7 +108,7 @@ def execute(jobs: list[Job], profile: Profile, staging: Path, workers: int) -> I
     not yet finished then run one process each, so only the culprit is rejected.
     """
     run = partial(process, profile=profile, staging=staging)
-    workers = workers or os.cpu_count() or 1
+    workers = workers or cpu_count()
     if workers == 1 or len(jobs) <= 1:
         yield from map(run, jobs)
         return
