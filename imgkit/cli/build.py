@@ -1,8 +1,4 @@
-"""The ``imgkit`` command: parse, call the library, map errors to exit codes.
-
-Exit codes: 0 all good, 1 some inputs rejected (the rest was done), 2 usage or
-configuration error (nothing written).
-"""
+"""``imgkit build`` and ``imgkit profiles``."""
 
 from __future__ import annotations
 
@@ -12,29 +8,16 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from . import profile as profiles
-from .errors import ConfigError
-
-EXIT_OK, EXIT_REJECTED, EXIT_CONFIG = 0, 1, 2
-
-
-def _profile_option(f):
-    return click.option("-p", "--profile", "profile_spec", default="default", show_default=True,
-                        metavar="PROFILE", help="A shipped profile name or a path to a .toml file.")(f)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="imgkit")
-def main() -> None:
-    """Turn raw product photos into listing-ready images under the shop's rules."""
+from .. import profile as profiles
+from ..errors import ConfigError
+from . import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, main, profile_option
 
 
 @main.command()
 @click.argument("src", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder [default: SRC/../<SRC name>-out].")
-@_profile_option
+@profile_option
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
               help="Worker processes [default: the CPU count].")
 @click.option("--json", "as_json", is_flag=True, help="Print every output and rejection as JSON on stdout.")
@@ -47,9 +30,9 @@ def build(src: Path, out: Path | None, profile_spec: str, jobs: int, as_json: bo
 
     Example: imgkit build shoot/ -o listing/ -j 4
     """
-    from .progress import Progress
-    from .report import as_dict
-    from .runner import build as run_build
+    from ..progress import Progress
+    from ..report import as_dict
+    from ..runner import build as run_build
 
     try:
         prof = profiles.load(profile_spec)
@@ -64,7 +47,7 @@ def build(src: Path, out: Path | None, profile_spec: str, jobs: int, as_json: bo
     click.echo(f"imgkit: {c('processed')} processed, {c('up_to_date')} up to date, "
                f"{c('duplicate')} duplicate, {c('skipped')} skipped, {c('rejected')} rejected in {summary.elapsed:.1f} s"
                f" -> {summary.out}", err=True)
-    sys.exit(EXIT_OK if summary.ok else EXIT_REJECTED)
+    sys.exit(EXIT_OK if summary.ok else EXIT_FAILED)
 
 
 @main.command("profiles")

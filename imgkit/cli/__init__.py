@@ -1,0 +1,28 @@
+"""The ``imgkit`` command: click commands only. Each command lives in its own module here,
+parses its options, calls the library and maps ``ImgkitError`` to exit codes:
+0 all good, 1 some inputs rejected or rules failed (the rest was done), 2 usage or
+configuration error (nothing written).
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+def profile_option(f):
+    return click.option("-p", "--profile", "profile_spec", default="default", show_default=True,
+                        metavar="PROFILE", help="A shipped profile name or a path to a .toml file.")(f)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="imgkit")
+def main() -> None:
+    """Turn raw product photos into listing-ready images under the shop's rules."""
+
+
+# each module registers its commands on ``main``
+from . import build  # noqa: E402,F401
