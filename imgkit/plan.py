@@ -65,7 +65,7 @@ def make_plan(candidates: list[Candidate], state: State, profile: Profile, out: 
             leaders[sha] = c
             plan.jobs.append(Job(c.path, c.rel, c.item, c.size, c.mtime_ns, sha256=sha))
             return
-        if s.path != str(c.path) and s.path in scanned:
+        if s.path != str(c.path) and (s.path in scanned or Path(s.path).exists()):
             plan.outcomes.append(Outcome(str(c.path), "duplicate", s.item, s.idx, duplicate_of=s.path))
             plan.files.append(FileRow(str(c.path), c.size, c.mtime_ns, sha, "duplicate", None))
             return

@@ -8,9 +8,12 @@ import time
 
 
 class Progress:
-    def __init__(self, stream=sys.stderr):
+    """``bar=False`` (watch) always prints plain lines; ``timestamps`` prefixes each with the time."""
+
+    def __init__(self, stream=sys.stderr, *, timestamps: bool = False, bar: bool = True):
         self.stream = stream
-        self.tty = stream.isatty() and os.environ.get("TERM") != "dumb"
+        self.timestamps = timestamps
+        self.tty = bar and stream.isatty() and os.environ.get("TERM") != "dumb"
         self.total = self.done = 0
         self.started = time.perf_counter()
 
@@ -42,6 +45,8 @@ class Progress:
 
     def _line(self, text: str) -> None:
         text = text.replace("\n", "\\n").replace("\r", "\\r")
+        if self.timestamps:
+            text = f"{time.strftime('%H:%M:%S')} {text}"
         if self.tty:
             text = "\r\033[K" + text
         self.stream.write(text + "\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -25,7 +26,7 @@ from .plan import Outcome, make_plan
 from .profile import Profile
 from .publish import Publisher
 from .report import write_report
-from .scan import scan
+from .scan import Candidate, Refusal, scan
 from .state import State
 from .work import Job, Result, process
 
@@ -51,44 +52,77 @@ def default_out(src: Path) -> Path:
     return src.parent / f"{src.name}-out"
 
 
-def build(src: Path, out: Path | None, profile: Profile, *, jobs: int = 0,
-          on_event: Callable[[str, object], None] = lambda kind, data: None) -> Summary:
-    start = time.perf_counter()
+def resolve_paths(src: Path, out: Path | None) -> tuple[Path, Path]:
     src = src.resolve()
     if not src.is_dir():
         raise ConfigError(f"{src}: not a folder")
     out = (out or default_out(src)).resolve()
     if out == src:
         raise ConfigError(f"{out}: the output folder must not be the source folder")
-    summary = Summary(src, out, profile)
-    with locked(out / ".imgkit" / "lock"):
-        state = State(out / ".imgkit" / "state.sqlite")
+    return src, out
+
+
+class Session:
+    """The OUT side of a run: the lock, the state and the staging folder, held while open.
+
+    ``build`` opens one for one batch; ``watch`` keeps one open and feeds it batch after
+    batch. ``run`` takes scanned files through plan → execute → publish.
+    """
+
+    def __init__(self, out: Path, profile: Profile, *, jobs: int = 0,
+                 on_event: Callable[[str, object], None] = lambda kind, data: None):
+        self.out, self.profile, self.jobs, self.on_event = out, profile, jobs, on_event
+        self.staging = out / ".imgkit" / "staging"
+        self._lock = locked(out / ".imgkit" / "lock")
+        self.state: State | None = None
+
+    def __enter__(self) -> Session:
+        self._lock.__enter__()
         try:
-            staging = out / ".imgkit" / "staging"
-            shutil.rmtree(staging, ignore_errors=True)  # leftovers of a killed run
-            staging.mkdir(parents=True)
-            candidates, refusals = scan(src, profile, skip=out)
-            plan = make_plan(candidates, state, profile, out)
-            summary.outcomes += [Outcome(str(r.path), r.status, reason=r.reason) for r in refusals]
-            summary.outcomes += plan.outcomes
-            for o in summary.outcomes:
-                on_event("outcome", o)
-            state.put_files(plan.files)
-            on_event("start", len(plan.jobs))
-            publisher = Publisher(state, profile, out, plan)
-            pending = Counter(j.item for j in plan.jobs)
-            done: dict[str, list[Result]] = defaultdict(list)
-            for result in execute(plan.jobs, profile, staging, jobs):
-                item = result.job.item
-                done[item].append(result)
-                pending[item] -= 1
-                if not pending[item]:
-                    for o in publisher.publish(item, done.pop(item)):
-                        summary.outcomes.append(o)
-                        on_event("outcome", o)
-            shutil.rmtree(staging, ignore_errors=True)
+            self.state = State(self.out / ".imgkit" / "state.sqlite")
+            shutil.rmtree(self.staging, ignore_errors=True)  # leftovers of a killed run
+            self.staging.mkdir(parents=True)
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.state.close()
+            shutil.rmtree(self.staging, ignore_errors=True)
         finally:
-            state.close()
+            self._lock.__exit__(*exc)
+
+    def run(self, candidates: list[Candidate], refusals: list[Refusal]) -> list[Outcome]:
+        outcomes = [Outcome(str(r.path), r.status, reason=r.reason) for r in refusals]
+        plan = make_plan(candidates, self.state, self.profile, self.out)
+        outcomes += plan.outcomes
+        for o in outcomes:
+            self.on_event("outcome", o)
+        self.state.put_files(plan.files)
+        self.on_event("start", len(plan.jobs))
+        publisher = Publisher(self.state, self.profile, self.out, plan)
+        pending = Counter(j.item for j in plan.jobs)
+        done: dict[str, list[Result]] = defaultdict(list)
+        for result in execute(plan.jobs, self.profile, self.staging, self.jobs):
+            item = result.job.item
+            done[item].append(result)
+            pending[item] -= 1
+            if not pending[item]:
+                for o in publisher.publish(item, done.pop(item)):
+                    outcomes.append(o)
+                    self.on_event("outcome", o)
+        return outcomes
+
+
+def build(src: Path, out: Path | None, profile: Profile, *, jobs: int = 0,
+          on_event: Callable[[str, object], None] = lambda kind, data: None) -> Summary:
+    start = time.perf_counter()
+    src, out = resolve_paths(src, out)
+    summary = Summary(src, out, profile)
+    with Session(out, profile, jobs=jobs, on_event=on_event) as session:
+        summary.outcomes = session.run(*scan(src, profile, skip=out))
         summary.elapsed = time.perf_counter() - start
         write_report(summary)
     return summary
@@ -114,7 +148,7 @@ def execute(jobs: list[Job], profile: Profile, staging: Path, workers: int) -> I
         return
     left = {id(job): job for job in jobs}
     try:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_ignore_sigint) as pool:
             futures = {pool.submit(run, job): job for job in jobs}
             for future in as_completed(futures):
                 result = future.result()
@@ -125,9 +159,14 @@ def execute(jobs: list[Job], profile: Profile, staging: Path, workers: int) -> I
             yield _isolated(run, job)
 
 
+def _ignore_sigint() -> None:
+    """Ctrl-C reaches the whole process group: workers leave stopping to the main process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _isolated(run, job: Job) -> Result:
     try:
-        with ProcessPoolExecutor(max_workers=1) as pool:
+        with ProcessPoolExecutor(max_workers=1, initializer=_ignore_sigint) as pool:
             return pool.submit(run, job).result()
     except BrokenProcessPool:
         return Result(job, reason="the decoder crashed on this file (worker process died)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,39 +43,53 @@ def scan(src: Path, profile: Profile, *, skip: Path | None = None) -> tuple[list
     """
     found: list[Candidate] = []
     refused: list[Refusal] = []
-    for folder, dirs, names in os.walk(src, onerror=lambda e: refused.append(Refusal(Path(e.filename or src), f"cannot read folder: {e.strerror}"))):
+    for folder, dirs, names in os.walk(src, onerror=lambda e: refused.append(
+            Refusal(Path(e.filename or src), f"cannot read folder: {e.strerror}"))):
         here = Path(folder)
         dirs[:] = sorted((d for d in dirs if not is_ignored(d) and (skip is None or here / d != skip)
                           and not _refuse_link(here / d, refused)), key=natural_key)
         for name in names:
-            path = here / name
-            if is_ignored(name) or _refuse_link(path, refused):
-                continue
-            rel = path.relative_to(src)
-            suffix = path.suffix.lower()
-            if suffix not in IMAGE_SUFFIXES:
-                if suffix in CAMERA_RAW:
-                    refused.append(Refusal(path, "camera RAW file: export it as JPEG or TIFF first"))
-                else:
-                    refused.append(Refusal(path, f"not an image ({suffix or 'no extension'})", "skipped"))
-                continue
-            try:
-                if len(rel.parts) > 1:
-                    item = check_item(rel.parts[0], max_length=profile.naming.max_item_length)
-                else:
-                    item = check_item(item_from_filename(Path(name).stem, profile.naming.item_pattern),
-                                      max_length=profile.naming.max_item_length)
-                st = path.stat()
-            except Rejected as r:
-                refused.append(Refusal(path, r.reason))
-                continue
-            except OSError as exc:
-                refused.append(Refusal(path, f"cannot read: {exc.strerror}"))
-                continue
-            found.append(Candidate(path=path, rel=rel.as_posix(), item=item, size=st.st_size,
-                                   mtime_ns=st.st_mtime_ns))
-    found.sort(key=lambda c: (natural_key(c.item), natural_key(c.rel)))
-    return found, refused
+            sort_into(classify(src, here / name, profile), found, refused)
+    return order(found), refused
+
+
+def order(found: list[Candidate]) -> list[Candidate]:
+    return sorted(found, key=lambda c: (natural_key(c.item), natural_key(c.rel)))
+
+
+def sort_into(what: Candidate | Refusal | None, found: list[Candidate], refused: list[Refusal]) -> None:
+    if isinstance(what, Candidate):
+        found.append(what)
+    elif what is not None:
+        refused.append(what)
+
+
+def classify(src: Path, path: Path, profile: Profile) -> Candidate | Refusal | None:
+    """One file under ``src``: a Candidate, a Refusal, or None when it is ignored silently."""
+    rel = path.relative_to(src)
+    if any(is_ignored(part) for part in rel.parts):
+        return None
+    if path.is_symlink():
+        return Refusal(path, "symbolic link: not followed (copy the file into the folder instead)")
+    suffix = path.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        if suffix in CAMERA_RAW:
+            return Refusal(path, "camera RAW file: export it as JPEG or TIFF first")
+        return Refusal(path, f"not an image ({suffix or 'no extension'})", "skipped")
+    try:
+        if len(rel.parts) > 1:
+            item = check_item(rel.parts[0], max_length=profile.naming.max_item_length)
+        else:
+            item = check_item(item_from_filename(path.stem, profile.naming.item_pattern),
+                              max_length=profile.naming.max_item_length)
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            return Refusal(path, "not a regular file")
+    except Rejected as r:
+        return Refusal(path, r.reason)
+    except OSError as exc:
+        return Refusal(path, f"cannot read: {exc.strerror}")
+    return Candidate(path=path, rel=rel.as_posix(), item=item, size=st.st_size, mtime_ns=st.st_mtime_ns)
 
 
 def _refuse_link(path: Path, refused: list[Refusal]) -> bool:

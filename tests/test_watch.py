@@ -1,0 +1,226 @@
+"""`imgkit watch` with a real observer (inotify, and watchdog's polling observer) on real folders."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.conftest import ROOT, SAMPLES
+
+MODES = [pytest.param([], id="native"), pytest.param(["--polling", "--poll-interval", "0.2"], id="polling")]
+
+
+class Watch:
+    """A running `imgkit watch` whose stderr lines are collected as they come."""
+
+    def __init__(self, inbox: Path, out: Path, *extra: str, settle: float = 0.6):
+        self.out = out
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "imgkit", "watch", str(inbox), "-o", str(out), "--settle", str(settle),
+             "--rescan", "1", "-j", "2", *extra],
+            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.wait_for(r"watching ")
+
+    def _read(self) -> None:
+        for line in self.proc.stderr:
+            self.lines.append(line.rstrip("\n"))
+
+    def count(self, pattern: str) -> int:
+        return sum(bool(re.search(pattern, line)) for line in list(self.lines))
+
+    def wait_for(self, pattern: str, n: int = 1, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while self.count(pattern) < n:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"waited for {n} x {pattern!r}; got {self.count(pattern)}:\n" + "\n".join(self.lines[-30:]))
+            time.sleep(0.05)
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(60)
+        self._reader.join(5)
+        return code
+
+
+@pytest.fixture
+def dirs(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    return inbox, tmp_path / "out"
+
+
+def photos(folder: Path, n: int, width: int = 720, prefix: str = "IMG_") -> list[Path]:
+    """``n`` distinct real JPEGs (crops of the sample photos)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sources = sorted(SAMPLES.rglob("*.jpg")) + sorted(SAMPLES.rglob("*.JPG"))
+    base = [Image.open(p).convert("RGB") for p in sources[:6]]
+    made = []
+    salt = sum(map(ord, prefix))                 # other prefixes, other crops: no duplicates
+    for i in range(n):
+        im = base[i % len(base)]
+        j = i + salt
+        im = im.crop((j % 37, j % 23, im.width - j % 29, im.height - j % 19 - i // 6))
+        im = im.resize((width, round(im.height * width / im.width)))
+        path = folder / f"{prefix}{i:04d}.jpg"
+        im.save(path, quality=85)
+        made.append(path)
+    return made
+
+
+def sources_in_state(out: Path) -> list[tuple]:
+    db = sqlite3.connect(out / ".imgkit" / "state.sqlite")
+    try:
+        return db.execute("SELECT path, item, idx, status FROM sources").fetchall()
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_slow_copy_is_taken_once_and_only_when_complete(dirs, tmp_path, mode):
+    inbox, out = dirs
+    w = Watch(inbox, out, *mode)
+    try:
+        data = (SAMPLES / "A1001" / "IMG_0417.JPG").read_bytes()
+        (inbox / "A7").mkdir()
+        target = inbox / "A7" / "slow.jpg"
+        with open(target, "wb") as f:           # a slow network copy: 3 s in 12 chunks
+            for k in range(12):
+                f.write(data[k * len(data) // 12:(k + 1) * len(data) // 12])
+                f.flush()
+                time.sleep(0.25)
+        w.wait_for(r"processed: .*slow\.jpg")
+        time.sleep(2.5)                          # late events and rescans change nothing
+        assert w.count(r"processed: .*slow\.jpg") == 1
+        assert w.count(r"rejected") == 0, w.lines
+    finally:
+        assert w.stop() == 0
+    assert (out / "raw" / "A7" / "A7-01.jpg").read_bytes() == data
+    out_im = Image.open(out / "detail" / "A7" / "A7-01.jpg")
+    out_im.load()
+    assert out_im.size == (710, 473)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_200_files_dropped_at_once_are_each_processed_once(dirs, tmp_path, mode):
+    inbox, out = dirs
+    staging = tmp_path / "staging"
+    for k in range(4):
+        photos(staging / f"B{k}", 50, prefix=f"b{k}_")
+    w = Watch(inbox, out, *mode)
+    try:
+        for k in range(4):                       # whole item folders moved in at once
+            os.rename(staging / f"B{k}", inbox / f"B{k}")
+        w.wait_for(r"processed: ", n=200, timeout=120)
+        time.sleep(2.5)
+        assert w.count(r"processed: ") == 200
+        paths = [line.split("processed: ")[1].split(" -> ")[0] for line in w.lines if "processed: " in line]
+        assert len(set(paths)) == 200
+    finally:
+        assert w.stop() == 0
+    rows = sources_in_state(out)
+    assert len(rows) == 200 and {r[3] for r in rows} == {"done"}
+    for k in range(4):                           # one batch per folder: indices 1..50 in name order
+        names = sorted(p.name for p in (out / "detail" / f"B{k}").iterdir())
+        assert names == [f"B{k}-{i:02d}.jpg" for i in range(1, 51)]
+        assert (out / "raw" / f"B{k}" / f"B{k}-07.jpg").read_bytes() == (inbox / f"B{k}" / f"b{k}_0006.jpg").read_bytes()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_rename_inside_the_inbox_is_not_processed_again(dirs, mode):
+    inbox, out = dirs
+    photos(inbox / "C1", 3)
+    w = Watch(inbox, out, *mode)
+    try:
+        w.wait_for(r"processed: ", n=3)        # the backlog
+        os.rename(inbox / "C1" / "IMG_0001.jpg", inbox / "C1" / "front.jpg")
+        os.rename(inbox / "C1", inbox / "C1 renamed folder")  # not even a new item
+        time.sleep(3)
+        assert w.count(r"processed: ") == 3, w.lines
+    finally:
+        assert w.stop() == 0
+    assert len(sources_in_state(out)) == 3
+
+
+def test_undecodable_after_settling_is_rejected_once_until_it_changes(dirs):
+    inbox, out = dirs
+    (inbox / "D1").mkdir()
+    good = (SAMPLES / "A1002" / "shoe-1.jpg").read_bytes()
+    (inbox / "D1" / "cut.jpg").write_bytes(good[: len(good) // 2])
+    w = Watch(inbox, out)
+    try:
+        w.wait_for(r"rejected: .*cut\.jpg: truncated")
+        time.sleep(3)                            # three rescans later: still one line
+        assert w.count(r"rejected: .*cut\.jpg") == 1
+        (inbox / "D1" / "cut.jpg").write_bytes(good)   # the copy is finished properly
+        w.wait_for(r"processed: .*cut\.jpg")
+    finally:
+        assert w.stop() == 0
+
+
+def test_sigkill_mid_batch_then_restart_finishes_the_rest(dirs, tmp_path):
+    inbox, out = dirs
+    staging = tmp_path / "staging"
+    photos(staging / "E1", 20, width=2000)
+    photos(staging / "E2", 20, width=2000, prefix="e2_")
+    w = Watch(inbox, out, "-j", "1")
+    os.rename(staging / "E1", inbox / "E1")
+    os.rename(staging / "E2", inbox / "E2")
+    w.wait_for(r"processed: ", n=20)             # E1 published, E2 in flight
+    w.proc.send_signal(signal.SIGKILL)
+    w.proc.wait()
+    assert len(list((out / "detail").rglob("*.jpg"))) < 40
+    w = Watch(inbox, out)                        # the lock died with the process
+    try:
+        deadline = time.monotonic() + 60
+        while len(list((out / "detail").rglob("*.jpg"))) < 40 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.5)
+    finally:
+        assert w.stop() == 0
+    rows = sources_in_state(out)
+    assert len(rows) == 40 and {r[3] for r in rows} == {"done"}
+    assert sorted(p.name for p in (out / "detail" / "E2").iterdir()) == [f"E2-{i:02d}.jpg" for i in range(1, 21)]
+    assert not [p for p in out.rglob("*.tmp")]
+
+
+def test_one_watcher_per_out_and_sigterm_is_clean(dirs):
+    inbox, out = dirs
+    w = Watch(inbox, out)
+    try:
+        second = subprocess.run([sys.executable, "-m", "imgkit", "watch", str(inbox), "-o", str(out)],
+                                cwd=ROOT, capture_output=True, text=True, timeout=30)
+        assert second.returncode == 2
+        assert "another imgkit" in second.stderr
+    finally:
+        assert w.stop() == 0
+    assert w.count(r"SIGTERM: finishing") == 1 and w.count(r"stopped: 0 processed") == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_inbox_deleted_and_recreated_is_watched_again(dirs, mode):
+    inbox, out = dirs
+    w = Watch(inbox, out, *mode)
+    try:
+        shutil.rmtree(inbox)
+        w.wait_for(r"is unavailable")
+        inbox.mkdir()
+        w.wait_for(r"is back|was replaced")
+        photos(inbox / "F1", 1)
+        w.wait_for(r"processed: .*F1")
+    finally:
+        assert w.stop() == 0
