@@ -17,6 +17,10 @@ class LockedError(ConfigError):
     """Another imgkit process works on the same output tree."""
 
 
+class OutputError(ImgkitError):
+    """OUT stopped taking writes mid-run (disk full, gone read-only); what was done stays (exit 1)."""
+
+
 class Rejected(ImgkitError):
     """One input cannot be used; the batch goes on. ``reason`` is one line."""
 

@@ -16,6 +16,17 @@ _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10
 _FORBIDDEN = set('<>:"/\\|?*')
 
 
+def shown(text: str) -> str:
+    """Text safe to print or store as UTF-8: undecodable bytes of a file name as \\xNN."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def check_name(rel: str) -> None:
+    """Refuse paths that cannot be named in UTF-8 (they cannot be recorded or reported)."""
+    if shown(rel) != rel:
+        raise Rejected(f"file name is not valid UTF-8 ({shown(rel)!r}); rename it")
+
+
 def is_ignored(name: str) -> bool:
     """Hidden files, OS litter and downloads still in progress: never reported."""
     low = name.lower()

@@ -6,6 +6,8 @@ import os
 import sys
 import time
 
+from .naming import shown
+
 
 class Progress:
     """``bar=False`` (watch) always prints plain lines; ``timestamps`` prefixes each with the time."""
@@ -44,7 +46,7 @@ class Progress:
             self._bar()
 
     def _line(self, text: str) -> None:
-        text = text.replace("\n", "\\n").replace("\r", "\\r")
+        text = shown(text).replace("\n", "\\n").replace("\r", "\\r")
         if self.timestamps:
             text = f"{time.strftime('%H:%M:%S')} {text}"
         if self.tty:

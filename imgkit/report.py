@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 from . import __version__
 from .files import atomic_write
+from .naming import shown
 
 SCHEMA_VERSION = 1
 STATUSES = ("processed", "up_to_date", "duplicate", "skipped", "rejected")
@@ -27,6 +28,20 @@ def as_dict(summary) -> dict:
     }
 
 
+def to_json(summary) -> str:
+    """The report as JSON text; bytes of undecodable file names appear as \\xNN."""
+    return json.dumps(_printable(as_dict(summary)), ensure_ascii=False, indent=1)
+
+
+def _printable(value):
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable(v) for v in value]
+    return value
+
+
 def write_report(summary) -> None:
-    data = json.dumps(as_dict(summary), ensure_ascii=False, indent=1).encode("utf-8")
-    atomic_write(summary.out / "report.json", data)
+    atomic_write(summary.out / "report.json", to_json(summary).encode("utf-8"))

@@ -8,9 +8,13 @@ staged files into place.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
 import os
 import shutil
 import signal
+import sqlite3
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -20,8 +24,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from .errors import ConfigError
-from .lock import locked
+from .errors import ConfigError, OutputError
+from .lock import forget_inherited, locked
 from .plan import Outcome, make_plan
 from .profile import Profile
 from .publish import Publisher
@@ -45,6 +49,10 @@ class Summary:
     @property
     def ok(self) -> bool:
         return not any(o.status == "rejected" or o.problems for o in self.outcomes)
+
+
+#: errors after which no further output can be written: stop the batch, not file by file
+OUT_OF_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 
 
 def default_out(src: Path) -> Path:
@@ -77,11 +85,17 @@ class Session:
         self.state: State | None = None
 
     def __enter__(self) -> Session:
-        self._lock.__enter__()
+        try:
+            self._lock.__enter__()
+        except OSError as exc:
+            raise ConfigError(f"{self.out}: cannot write the output folder ({exc.strerror or exc})") from None
         try:
             self.state = State(self.out / ".imgkit" / "state.sqlite")
             shutil.rmtree(self.staging, ignore_errors=True)  # leftovers of a killed run
             self.staging.mkdir(parents=True)
+        except (OSError, sqlite3.Error) as exc:
+            self._lock.__exit__(None, None, None)
+            raise ConfigError(f"{self.out}: cannot write the output folder ({getattr(exc, 'strerror', None) or exc})") from None
         except BaseException:
             self._lock.__exit__(None, None, None)
             raise
@@ -89,13 +103,24 @@ class Session:
 
     def __exit__(self, *exc) -> None:
         try:
-            self.state.close()
+            if self.state is not None:
+                self.state.close()
             shutil.rmtree(self.staging, ignore_errors=True)
         finally:
             self._lock.__exit__(*exc)
 
     def run(self, candidates: list[Candidate], refusals: list[Refusal]) -> list[Outcome]:
         outcomes = [Outcome(str(r.path), r.status, reason=r.reason) for r in refusals]
+        try:
+            return self._run(candidates, outcomes)
+        except sqlite3.OperationalError as exc:  # "database or disk is full"
+            raise OutputError(f"{self.out}: cannot record the state ({exc}); free space and run again") from None
+        except OSError as exc:
+            if exc.errno in OUT_OF_ROOM:
+                raise OutputError(f"{self.out}: {exc.strerror}; free space and run again") from None
+            raise
+
+    def _run(self, candidates: list[Candidate], outcomes: list[Outcome]) -> list[Outcome]:
         plan = make_plan(candidates, self.state, self.profile, self.out)
         outcomes += plan.outcomes
         for o in outcomes:
@@ -105,14 +130,22 @@ class Session:
         publisher = Publisher(self.state, self.profile, self.out, plan)
         pending = Counter(j.item for j in plan.jobs)
         done: dict[str, list[Result]] = defaultdict(list)
-        for result in execute(plan.jobs, self.profile, self.staging, self.jobs):
-            item = result.job.item
-            done[item].append(result)
-            pending[item] -= 1
-            if not pending[item]:
-                for o in publisher.publish(item, done.pop(item)):
-                    outcomes.append(o)
-                    self.on_event("outcome", o)
+        results = execute(plan.jobs, self.profile, self.staging, self.jobs)
+        try:
+            for result in results:
+                if result.errno in OUT_OF_ROOM:  # every further file would fail alike: stop
+                    published = sum(o.status == "processed" for o in outcomes)
+                    raise OutputError(f"{self.out}: {os.strerror(result.errno)}; stopped after "
+                                      f"{published} new files, free space and run again for the rest")
+                item = result.job.item
+                done[item].append(result)
+                pending[item] -= 1
+                if not pending[item]:
+                    for o in publisher.publish(item, done.pop(item)):
+                        outcomes.append(o)
+                        self.on_event("outcome", o)
+        finally:
+            results.close()  # cancels the jobs not started
         return outcomes
 
 
@@ -148,25 +181,33 @@ def execute(jobs: list[Job], profile: Profile, staging: Path, workers: int) -> I
         return
     left = {id(job): job for job in jobs}
     try:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_ignore_sigint) as pool:
-            futures = {pool.submit(run, job): job for job in jobs}
-            for future in as_completed(futures):
-                result = future.result()
-                del left[id(futures[future])]
-                yield result
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_worker_start) as pool:
+            try:
+                futures = {pool.submit(run, job): job for job in jobs}
+                for future in as_completed(futures):
+                    result = future.result()
+                    del left[id(futures[future])]
+                    yield result
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
     except BrokenProcessPool:
         for job in left.values():
             yield _isolated(run, job)
 
 
-def _ignore_sigint() -> None:
-    """Ctrl-C reaches the whole process group: workers leave stopping to the main process."""
+def _worker_start() -> None:
+    """Ctrl-C reaches the whole process group: workers leave stopping to the main process.
+    They drop the inherited OUT lock and die with their parent (Linux), so a killed build
+    leaves no worker holding OUT."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    forget_inherited()
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _isolated(run, job: Job) -> Result:
     try:
-        with ProcessPoolExecutor(max_workers=1, initializer=_ignore_sigint) as pool:
+        with ProcessPoolExecutor(max_workers=1, initializer=_worker_start) as pool:
             return pool.submit(run, job).result()
     except BrokenProcessPool:
         return Result(job, reason="the decoder crashed on this file (worker process died)")

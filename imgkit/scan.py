@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Rejected
-from .naming import check_item, is_ignored, item_from_filename, natural_key
+from .naming import check_item, check_name, is_ignored, item_from_filename, natural_key
 from .profile import Profile
 
 
@@ -77,6 +77,7 @@ def classify(src: Path, path: Path, profile: Profile) -> Candidate | Refusal | N
             return Refusal(path, "camera RAW file: export it as JPEG or TIFF first")
         return Refusal(path, f"not an image ({suffix or 'no extension'})", "skipped")
     try:
+        check_name(str(rel))
         if len(rel.parts) > 1:
             item = check_item(rel.parts[0], max_length=profile.naming.max_item_length)
         else:

@@ -23,6 +23,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from .errors import OutputError
 from .plan import Outcome
 from .profile import Profile
 from .report import write_report
@@ -208,9 +209,17 @@ class Watcher:
                 self.refused[r.path] = (st.st_size, st.st_mtime_ns)
             except OSError:
                 pass
-        for o in session.run(found, refused):
-            self.outcomes[o.source] = o
+        try:
+            for o in session.run(found, refused):
+                self.outcomes[o.source] = o
+        except OutputError as exc:  # the files stay unknown to the state: a rescan retries them
+            self.log(f"error: {exc}")
+            self.next_rescan = time.monotonic() + max(self.rescan_every, 10.0)
+            return
         self.known = session.state.files()
         summary = Summary(self.inbox, self.out, self.profile, list(self.outcomes.values()),
                           time.monotonic() - self.started)
-        write_report(summary)
+        try:
+            write_report(summary)
+        except OSError as exc:
+            self.log(f"error: report.json not written: {exc.strerror or exc}")

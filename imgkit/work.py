@@ -39,6 +39,7 @@ class Result:
     notes: tuple[str, ...] = ()
     ms: float = 0.0
     transient: bool = False         # a failure of this run, not of the file: not remembered
+    errno: int | None = None        # for I/O errors: tells a full disk from a bad file
 
     @property
     def ok(self) -> bool:
@@ -74,7 +75,7 @@ def process(job: Job, profile: Profile, staging: Path) -> Result:
         return Result(job, sha, reason="out of memory while decoding; lower [input] max_pixels",
                       transient=True)
     except OSError as exc:
-        return Result(job, sha, reason=f"I/O error: {exc.strerror or exc}", transient=True)
+        return Result(job, sha, reason=f"I/O error: {exc.strerror or exc}", transient=True, errno=exc.errno)
     except Exception as exc:  # a decoder bug must not stop the batch
         return Result(job, sha, reason=f"could not be processed ({type(exc).__name__}: {exc})")
 

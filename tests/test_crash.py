@@ -84,3 +84,60 @@ def test_sigkill_mid_batch_then_rerun_completes(big_shoot, clean, tmp_path, kill
     assert len(list((out / "detail").rglob("*.jpg"))) == 24
     assert not (out / ".imgkit" / "staging").exists()
     assert {p: p.read_bytes() for p in big_shoot.rglob("*.jpg")} == before
+
+
+@pytest.fixture(scope="module")
+def small_shoot(tmp_path_factory) -> Path:
+    """12 distinct 1600x1067 JPEGs in three items: a run takes well under a second."""
+    src = tmp_path_factory.mktemp("trials") / "shoot"
+    photos = sorted((SAMPLES / "A1001").glob("*.JPG"))
+    for n in range(12):
+        item = src / f"R{n // 4 + 1}"
+        item.mkdir(parents=True, exist_ok=True)
+        im = Image.open(photos[n % 6]).convert("RGB").crop((n * 9, n * 4, 2400 - n * 5, 1600 - n * 3))
+        im.resize((1600, 1067)).save(item / f"IMG_{n:04d}.jpg", quality=90)
+    return src
+
+
+def check_invariants(src: Path, out: Path, names: dict[str, str], before: dict) -> None:
+    """Sources byte-identical, each once in the state, outputs complete, no temp file, same indices."""
+    import sqlite3
+    assert {p: p.read_bytes() for p in src.rglob("*.jpg")} == before
+    db = sqlite3.connect(out / ".imgkit" / "state.sqlite")
+    rows = db.execute("SELECT path, status FROM sources").fetchall()
+    db.close()
+    assert len(rows) == len({r[0] for r in rows}) == 12 and {r[1] for r in rows} == {"done"}
+    files = [p for p in out.rglob("*") if p.is_file() and ".imgkit" not in p.relative_to(out).parts]
+    assert not [p for p in files if ".tmp" in p.name]
+    for p in files:
+        if p.suffix == ".jpg":
+            Image.open(p).load()
+    assert finished_map(out) == names
+
+
+def test_25_random_kills_of_build_and_watch(small_shoot, tmp_path):
+    """SIGKILL at random moments (seeded), then a normal run: every invariant holds."""
+    import random
+    rng = random.Random(2026)
+    before = {p: p.read_bytes() for p in small_shoot.rglob("*.jpg")}
+    clean = tmp_path / "clean"
+    start = time.monotonic()
+    assert run(small_shoot, clean).wait(120) == 0
+    duration = time.monotonic() - start
+    names = finished_map(clean)
+    killed = 0
+    for trial in range(25):
+        out = tmp_path / f"t{trial}"
+        use_watch = trial % 5 == 4                  # every fifth trial kills `imgkit watch`
+        args = (["watch", str(small_shoot), "-o", str(out), "--settle", "0", "-j", "1"] if use_watch
+                else ["build", str(small_shoot), "-o", str(out), "-j", "2" if trial % 2 else "1"])
+        proc = subprocess.Popen([sys.executable, "-m", "imgkit", *args], cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.05, duration * (1.6 if use_watch else 0.95)))
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            killed += 1
+        proc.wait()
+        assert run(small_shoot, out).wait(120) == 0, f"trial {trial}"
+        check_invariants(small_shoot, out, names, before)
+    assert killed >= 20, f"only {killed} of 25 runs were still going when the kill came"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
 from .. import profile as profiles
-from ..errors import ConfigError
+from ..errors import ConfigError, OutputError
 from . import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, main, profile_option
 
 
@@ -31,7 +30,7 @@ def build(src: Path, out: Path | None, profile_spec: str, jobs: int, as_json: bo
     Example: imgkit build shoot/ -o listing/ -j 4
     """
     from ..progress import Progress
-    from ..report import as_dict
+    from ..report import to_json
     from ..runner import build as run_build
 
     try:
@@ -41,8 +40,11 @@ def build(src: Path, out: Path | None, profile_spec: str, jobs: int, as_json: bo
     except ConfigError as exc:
         click.echo(f"imgkit: error: {exc}", err=True)
         sys.exit(EXIT_CONFIG)
+    except OutputError as exc:
+        click.echo(f"imgkit: error: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
     if as_json:
-        click.echo(json.dumps(as_dict(summary), ensure_ascii=False, indent=1))
+        click.echo(to_json(summary))
     c = summary.count
     click.echo(f"imgkit: {c('processed')} processed, {c('up_to_date')} up to date, "
                f"{c('duplicate')} duplicate, {c('skipped')} skipped, {c('rejected')} rejected in {summary.elapsed:.1f} s"
