@@ -27,7 +27,17 @@ TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
              6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
              8: Image.Transpose.ROTATE_90}
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
-SRGB_ICC = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+def _fixed_srgb_icc() -> bytes:
+    """LittleCMS's built-in sRGB profile with its creation date zeroed: the bytes of an
+    output must not depend on the second the worker process started."""
+    icc = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    assert icc[84:100] == bytes(16), "a profile ID would have to be recomputed"
+    icc[24:36] = bytes.fromhex("07d0 0001 0001 0000 0000 0000")  # dateTimeNumber: 2000-01-01
+    return bytes(icc)
+
+
+SRGB_ICC = _fixed_srgb_icc()
 
 
 @dataclass(frozen=True)

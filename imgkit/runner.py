@@ -78,8 +78,10 @@ class Session:
     """
 
     def __init__(self, out: Path, profile: Profile, *, jobs: int = 0,
-                 on_event: Callable[[str, object], None] = lambda kind, data: None):
+                 on_event: Callable[[str, object], None] = lambda kind, data: None,
+                 executor: str = "local", scheduler: str | None = None):
         self.out, self.profile, self.jobs, self.on_event = out, profile, jobs, on_event
+        self.executor, self.scheduler = executor, scheduler
         self.staging = out / ".imgkit" / "staging"
         self._lock = locked(out / ".imgkit" / "lock")
         self.state: State | None = None
@@ -130,7 +132,12 @@ class Session:
         publisher = Publisher(self.state, self.profile, self.out, plan)
         pending = Counter(j.item for j in plan.jobs)
         done: dict[str, list[Result]] = defaultdict(list)
-        results = execute(plan.jobs, self.profile, self.staging, self.jobs)
+        if self.executor == "dask" and plan.jobs:
+            from .dask_executor import execute_dask
+            results = execute_dask(plan.jobs, self.profile, self.staging, workers=self.jobs or cpu_count(),
+                                   scheduler=self.scheduler)
+        else:
+            results = execute(plan.jobs, self.profile, self.staging, self.jobs)
         try:
             for result in results:
                 if result.errno in OUT_OF_ROOM:  # every further file would fail alike: stop
@@ -150,11 +157,12 @@ class Session:
 
 
 def build(src: Path, out: Path | None, profile: Profile, *, jobs: int = 0,
-          on_event: Callable[[str, object], None] = lambda kind, data: None) -> Summary:
+          on_event: Callable[[str, object], None] = lambda kind, data: None,
+          executor: str = "local", scheduler: str | None = None) -> Summary:
     start = time.perf_counter()
     src, out = resolve_paths(src, out)
     summary = Summary(src, out, profile)
-    with Session(out, profile, jobs=jobs, on_event=on_event) as session:
+    with Session(out, profile, jobs=jobs, on_event=on_event, executor=executor, scheduler=scheduler) as session:
         summary.outcomes = session.run(*scan(src, profile, skip=out))
         summary.elapsed = time.perf_counter() - start
         write_report(summary)

@@ -236,3 +236,14 @@ def test_second_build_on_same_out_exits_2(cli, shoot, tmp_path):
 def test_missing_src_is_a_usage_error(cli, tmp_path):
     result = cli("build", tmp_path / "nope")
     assert result.exit_code == 2
+
+
+def test_outputs_are_readable_by_others(cli, shoot, tmp_path):
+    """Atomic writes go through mkstemp (mode 0600); outputs get the usual umask mode."""
+    import os
+    out = tmp_path / "out"
+    build(cli, shoot, out)
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in [out / "detail" / "A1001" / "A1001-01.jpg", out / "raw" / "A1001" / "A1001-01.jpg", out / "report.json"]:
+        assert path.stat().st_mode & 0o777 == 0o666 & ~mask, path

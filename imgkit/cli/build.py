@@ -19,13 +19,21 @@ from . import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, main, profile_option
 @profile_option
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
               help="Worker processes [default: the CPU count].")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where jobs run: a local process pool, or a Dask cluster (pip install 'imgkit[dask]').")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Dask scheduler (tcp://HOST:8786); without it a LocalCluster of -j workers starts here.")
 @click.option("--json", "as_json", is_flag=True, help="Print every output and rejection as JSON on stdout.")
-def build(src: Path, out: Path | None, profile_spec: str, jobs: int, as_json: bool) -> None:
+def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: str,
+          scheduler: str | None, as_json: bool) -> None:
     """Process a shoot folder: name, size, watermark; keep the raw originals.
 
     The item number is the first folder under SRC (SRC/A1023/IMG_0001.JPG) or, for files
     directly in SRC, the start of the file name (A1023_front.jpg). Re-running does only
     what is new or changed.
+
+    With --executor dask, jobs run on a Dask cluster; OUT and SRC must be on storage every
+    worker sees at the same paths. Planning and the state stay here.
 
     Example: imgkit build shoot/ -o listing/ -j 4
     """
@@ -36,7 +44,8 @@ def build(src: Path, out: Path | None, profile_spec: str, jobs: int, as_json: bo
     try:
         prof = profiles.load(profile_spec)
         with Progress(sys.stderr) as progress:
-            summary = run_build(src, out, prof, jobs=jobs, on_event=progress.event)
+            summary = run_build(src, out, prof, jobs=jobs, on_event=progress.event,
+                                executor=executor, scheduler=scheduler)
     except ConfigError as exc:
         click.echo(f"imgkit: error: {exc}", err=True)
         sys.exit(EXIT_CONFIG)
