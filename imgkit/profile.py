@@ -81,8 +81,76 @@ class Backup:
     dir: str = ""
 
 
+_COLOUR = {"check": lambda v: _check(bool(re.fullmatch(r"#[0-9a-fA-F]{6}", v)), "a colour like '#ffffff'")}
+_PX = {"check": lambda v: _check(0 <= v <= 20000, "0..20000 px")}
+BANNED_WORDS = ("试用", "官方", "唯一", "最优", "第一", "最佳", "顶级", "国家级", "极致",
+                "試用", "最優", "頂級", "國家級", "極致")
+LINK_TLDS = ("com", "cn", "net", "org", "cc", "co", "io", "me", "tv", "top", "vip", "xyz", "shop",
+             "store", "site", "online", "info", "biz", "hk", "tw", "mobi", "wang", "ltd", "link")
+LINK_WORDS = ("扫码", "掃碼", "扫一扫", "掃一掃", "二维码", "二維碼", "qr码", "qrcode", "qr code")
+
+
+@dataclass(frozen=True)
+class MainImage:
+    """[main_image]: marketplace main image rules (S1 service image by default). Boxes are x, y, w, h px."""
+    kind: str = field(default="service", metadata={"check": lambda v: _check(v in ("service", "product"), "'service' or 'product'")})
+    width: int = field(default=400, metadata={"check": lambda v: _check(16 <= v <= 10000, "16..10000")})
+    height: int = field(default=400, metadata={"check": lambda v: _check(16 <= v <= 10000, "16..10000")})
+    exact_size: bool = True
+    square: bool = True
+    min_side: int = field(default=0, metadata=_PX)
+    min_long_side: int = field(default=0, metadata=_PX)
+    format: str = field(default="PNG", metadata={"check": lambda v: _check(v in ("PNG", "JPEG"), "'PNG' or 'JPEG'")})
+    quality: int = field(default=92, metadata={"check": lambda v: _check(1 <= v <= 100, "1..100")})
+    formats: tuple[str, ...] = ("PNG", "JPEG")
+    max_bytes: int = field(default=3_000_000, metadata={"check": lambda v: _check(v > 0, "> 0")})
+    background: str = field(default="#1f4e8c", metadata=_COLOUR)
+    background_rule: str = field(default="not-white", metadata={"check": lambda v: _check(v in ("not-white", "white", "any"), "'not-white', 'white' or 'any'")})
+    white_delta_e: float = field(default=12.0, metadata={"check": lambda v: _check(0 <= v <= 100, "0..100 (ΔE*ab)")})
+    tolerance: float = field(default=3.0, metadata={"check": lambda v: _check(0 < v <= 50, "0 < ΔE*ab <= 50")})
+    coverage: float = field(default=0.99, metadata={"check": lambda v: _check(0.5 <= v <= 1, "0.5..1")})
+    ring: int = field(default=6, metadata={"check": lambda v: _check(1 <= v <= 200, "1..200 px")})
+    logo_x: int = field(default=70, metadata=_PX)
+    logo_y: int = field(default=18, metadata=_PX)
+    logo_width: int = field(default=260, metadata=_PX)
+    logo_height: int = field(default=260, metadata=_PX)
+    company_x: int = field(default=24, metadata=_PX)
+    company_y: int = field(default=290, metadata=_PX)
+    company_width: int = field(default=352, metadata=_PX)
+    company_height: int = field(default=46, metadata=_PX)
+    copy_x: int = field(default=24, metadata=_PX)
+    copy_y: int = field(default=346, metadata=_PX)
+    copy_width: int = field(default=352, metadata=_PX)
+    copy_height: int = field(default=36, metadata=_PX)
+    font: str = ""
+    font_index: int = field(default=0, metadata={"check": lambda v: _check(0 <= v <= 64, "0..64")})
+    font_fallback: bool = True
+    text_color: str = field(default="auto", metadata={"check": lambda v: _check(v == "auto" or bool(re.fullmatch(r"#[0-9a-fA-F]{6}", v)), "'auto' or a colour like '#ffffff'")})
+    min_font_px: int = field(default=14, metadata={"check": lambda v: _check(6 <= v <= 200, "6..200")})
+    stroke_width: int = field(default=0, metadata={"check": lambda v: _check(0 <= v <= 20, "0..20 px")})
+    stroke_color: str = field(default="#000000", metadata=_COLOUR)
+    shadow_offset: int = field(default=0, metadata={"check": lambda v: _check(0 <= v <= 20, "0..20 px")})
+    shadow_color: str = field(default="#000000", metadata=_COLOUR)
+    shadow_opacity: float = field(default=0.5, metadata={"check": lambda v: _check(0 < v <= 1, "0 < opacity <= 1")})
+    copy_max_chars: int = field(default=10, metadata={"check": lambda v: _check(1 <= v <= 200, "1..200")})
+    count_spaces: bool = False
+    count_punctuation: bool = True
+    banned_words: tuple[str, ...] = BANNED_WORDS
+    link_tlds: tuple[str, ...] = LINK_TLDS
+    link_words: tuple[str, ...] = LINK_WORDS
+    logo_min_px: int = field(default=130, metadata=_PX)
+    logo_min_short_px: int = field(default=40, metadata=_PX)
+    fill: float = field(default=0.85, metadata={"check": lambda v: _check(0.1 <= v <= 1, "0.1..1")})
+    min_fill: float = field(default=0.0, metadata={"check": lambda v: _check(0 <= v <= 1, "0..1")})
+    clean_delta_e: float = field(default=10.0, metadata={"check": lambda v: _check(0 < v <= 50, "0 < ΔE*ab <= 50")})
+
+    def box(self, name: str) -> tuple[int, int, int, int]:
+        """``name`` is logo, company or copy: (x, y, w, h) in pixels."""
+        return tuple(getattr(self, f"{name}_{k}") for k in ("x", "y", "width", "height"))
+
+
 SECTIONS = {"naming": Naming, "input": Input, "detail": Detail, "watermark": Watermark,
-            "master": Master, "backup": Backup}
+            "master": Master, "backup": Backup, "main_image": MainImage}
 
 
 @dataclass(frozen=True)
@@ -96,6 +164,7 @@ class Profile:
     watermark: Watermark = Watermark()
     master: Master = Master()
     backup: Backup = Backup()
+    main_image: MainImage = MainImage()  # not in the fingerprint: detail images ignore it
     fingerprint: str = ""
 
     def asset(self, rel: str) -> Path:
@@ -197,6 +266,29 @@ def _validate(p: Profile) -> None:
         rel = getattr(wm, key)
         if rel and not p.asset(rel).is_file():
             raise ProfileError(f"{where}: [watermark] {key}: asset {p.asset(rel)} not found")
+    _validate_main_image(p)
+
+
+def _validate_main_image(p: Profile) -> None:
+    m, where = p.main_image, p.path
+    for fmt in m.formats:
+        if fmt not in ("PNG", "JPEG"):
+            raise ProfileError(f"{where}: [main_image] formats: unknown format {fmt!r} (known: PNG, JPEG)")
+    if m.format not in m.formats:
+        raise ProfileError(f"{where}: [main_image] format {m.format!r} is not among its formats {list(m.formats)}")
+    if m.square and m.width != m.height:
+        raise ProfileError(f"{where}: [main_image] square = true but width {m.width} != height {m.height}")
+    if m.kind != "service":
+        return
+    boxes = {name: m.box(name) for name in ("logo", "company", "copy")}
+    for name, (x, y, w, h) in boxes.items():
+        if w < 1 or h < 1 or x + w > m.width or y + h > m.height:
+            raise ProfileError(f"{where}: [main_image] {name}_x/y/width/height = {x},{y},{w},{h} "
+                               f"must be a non-empty box inside the {m.width}x{m.height} canvas")
+    for a, b in (("logo", "company"), ("logo", "copy"), ("company", "copy")):
+        (ax, ay, aw, ah), (bx, by, bw, bh) = boxes[a], boxes[b]
+        if ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah:
+            raise ProfileError(f"{where}: [main_image] the {a} box and the {b} box overlap")
 
 
 def _with_fingerprint(p: Profile) -> Profile:

@@ -27,3 +27,4 @@ def main() -> None:
 # each module registers its commands on ``main``
 from . import build  # noqa: E402,F401
 from . import watch  # noqa: E402,F401
+from . import main_image  # noqa: E402,F401

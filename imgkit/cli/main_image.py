@@ -1,0 +1,208 @@
+"""``imgkit main-image``: make a marketplace main image, a sheet of them, or check one."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from .. import profile as profiles
+from ..errors import ConfigError, Rejected
+from ..findings import ERROR
+from ..naming import check_item
+from . import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, main
+
+SHEET_COLUMNS = ("item", "out", "logo", "company", "copy", "bg")
+
+
+def _fail(message: str, code: int = EXIT_CONFIG):
+    click.echo(f"imgkit: error: {message}", err=True)
+    sys.exit(code)
+
+
+@main.command("main-image")
+@click.option("--logo", type=click.Path(dir_okay=False, path_type=Path), help="Logo: PNG with alpha, or JPEG.")
+@click.option("--company", help="Company name, drawn under the logo.")
+@click.option("--copy", "copy_text", help="One line of copy (at most 10 characters under S1).")
+@click.option("--bg", help="Background colour: #1f4e8c, rgb(31,78,140) or a name [default: the profile's].")
+@click.option("--sheet", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV with columns item (or out), logo, company, copy[, bg]: one image per row.")
+@click.option("--check", "check_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Check an existing main image (made by hand or by imgkit) instead of making one.")
+@click.option("--spec", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --check: JSON with the image's texts {\"company\": ..., \"copy\": ...}.")
+@click.option("--from-photo", "photo", type=click.Path(dir_okay=False, path_type=Path),
+              help="Make a product main image (white background, product centred) from a photo.")
+@click.option("-p", "--profile", "profile_spec", default="taobao-service", show_default=True, metavar="PROFILE",
+              help="A shipped profile name or a path to a .toml file.")
+@click.option("-o", "--out", type=click.Path(path_type=Path),
+              help="Output file (.png or .jpg); with --sheet a folder [default: <sheet folder>/main].")
+@click.option("--json", "as_json", is_flag=True, help="Print the sidecar(s) or the findings as JSON on stdout.")
+def main_image(logo, company, copy_text, bg, sheet, check_file, spec, photo, profile_spec, out, as_json) -> None:
+    """Make a marketplace main image, or check one.
+
+    Service main image (rule S1, profile taobao-service): logo fitted in the 260x260 logo
+    area, company name and copy set below in a CJK font, on a solid non-white background;
+    a sidecar OUT.json records what was drawn. Bad copy, banned words, links, a white
+    background are refused (exit 1) before anything is written.
+
+    Example: imgkit main-image --logo profiles/assets/sample-logo.png --company 禾木家居生活馆 --copy "正品保障 7天退换" --bg "#1f4e8c" -o main.png
+    """
+    modes = [name for name, given in (("--logo/--company/--copy", logo or company or copy_text),
+                                      ("--sheet", sheet), ("--check", check_file), ("--from-photo", photo)) if given]
+    if len(modes) != 1:
+        _fail("give exactly one of --logo/--company/--copy, --sheet, --check or --from-photo"
+              + (f" (got {', '.join(modes)})" if modes else ""))
+    if spec and not check_file:
+        _fail("--spec goes with --check")
+    try:
+        prof = profiles.load(profile_spec)
+        if check_file:
+            sys.exit(_check(check_file, prof, spec, as_json))
+        if photo:
+            sys.exit(_from_photo(photo, prof, out, as_json))
+        font = _font(prof)
+        if sheet:
+            sys.exit(_sheet(sheet, prof, font, out, as_json))
+        missing = [flag for flag, v in (("--logo", logo), ("--company", company), ("--copy", copy_text), ("-o", out)) if v is None]
+        if missing:
+            _fail(f"missing {', '.join(missing)}")
+        ok = _make(logo, company, copy_text, bg, prof, font, out, as_json, where=str(out))
+        sys.exit(EXIT_OK if ok else EXIT_FAILED)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _font(prof):
+    from ..fonts import find_font
+    font = find_font(prof)
+    if font.note:
+        click.echo(f"imgkit: warning: {font.note}", err=True)
+    return font
+
+
+def _make(logo, company, copy_text, bg, prof, font, out: Path, as_json: bool, *, where: str) -> bool:
+    from ..pipelines.main_image import Refused, Spec, format_for, render, write
+
+    fmt = format_for(out, prof.main_image)
+    if fmt not in prof.main_image.formats:
+        raise ConfigError(f"{out}: the file name must end in .png or .jpg"
+                          f" ({' or '.join(prof.main_image.formats)} for profile {prof.name})")
+    try:
+        rendered = render(Spec(company or "", copy_text or "", Path(logo), bg), prof, font, name=out.name, fmt=fmt)
+    except Refused as exc:
+        for reason in exc.reasons:
+            click.echo(f"imgkit: refused: {where}: {reason}", err=True)
+        return False
+    for warning in rendered.warnings:
+        click.echo(f"imgkit: warning: {where}: {warning}", err=True)
+    side = write(rendered, out)
+    if as_json:
+        click.echo(json.dumps(rendered.sidecar, ensure_ascii=False))
+    img = rendered.sidecar["image"]
+    click.echo(f"imgkit: wrote {out} ({img['width']}x{img['height']} {img['format']}, {img['bytes']:,} bytes, "
+               f"font {rendered.sidecar['font']['name']}) and {side.name}", err=True)
+    return True
+
+
+def _sheet(sheet: Path, prof, font, out: Path | None, as_json: bool) -> int:
+    rows = _read_sheet(sheet)
+    folder = out or sheet.parent / "main"
+    ext = ".png" if prof.main_image.format == "PNG" else ".jpg"
+    made = refused = 0
+    for n, row in enumerate(rows, start=2):  # row 1 is the header
+        where = f"{sheet}:{n}"
+        try:
+            name = (row.get("out") or "").strip() or f"{check_item((row.get('item') or '').strip())}-main{ext}"
+            check_item(Path(name).name)
+            if Path(name).name != name:
+                raise Rejected(f"out {name!r} must be a file name, not a path")
+            logo = (row.get("logo") or "").strip()
+            if not logo:
+                raise Rejected("no logo given")
+            ok = _make(sheet.parent / logo, row.get("company"), row.get("copy"), (row.get("bg") or "").strip() or None,
+                       prof, font, folder / name, as_json, where=where)
+        except Rejected as exc:
+            click.echo(f"imgkit: refused: {where}: {exc.reason}", err=True)
+            ok = False
+        made, refused = made + ok, refused + (not ok)
+    click.echo(f"imgkit: {made} made, {refused} refused -> {folder}", err=True)
+    return EXIT_OK if refused == 0 else EXIT_FAILED
+
+
+def _read_sheet(sheet: Path) -> list[dict]:
+    try:
+        raw = sheet.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{sheet}: cannot read the sheet ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:  # Excel on a Chinese Windows saves CSV in GBK
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise ConfigError(f"{sheet}: neither UTF-8 nor GB18030 text; save the sheet as CSV UTF-8") from None
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    unknown = [h for h in header if h not in SHEET_COLUMNS]
+    if unknown or not {"logo", "company", "copy"} <= set(header) or not {"item", "out"} & set(header):
+        raise ConfigError(f"{sheet}: columns must be item (or out), logo, company, copy and optionally bg; "
+                          f"found {', '.join(header) or 'none'}")
+    reader.fieldnames = header
+    return [row for row in reader if any((v or "").strip() for v in row.values() if isinstance(v, str))]
+
+
+def _check(path: Path, prof, spec_file: Path | None, as_json: bool) -> int:
+    from ..pipelines.main_check import check_main_image
+
+    spec = None
+    if spec_file:
+        try:
+            spec = json.loads(spec_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{spec_file}: cannot read the spec JSON ({exc})") from None
+        if not isinstance(spec, dict):
+            raise ConfigError(f"{spec_file}: the spec must be a JSON object with company and copy")
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    findings = check_main_image(path, prof, spec)
+    if as_json:
+        click.echo(json.dumps([asdict(f) for f in findings], ensure_ascii=False, indent=1))
+    for f in findings:
+        click.echo(f"imgkit: {f.severity}: {path}: [{f.rule}] {f.message}", err=True)
+    return EXIT_FAILED if any(f.severity == ERROR for f in findings) else EXIT_OK
+
+
+def _from_photo(photo: Path, prof, out: Path | None, as_json: bool) -> int:
+    from ..pipelines.main_image import Refused, format_for, write
+    from ..pipelines.main_photo import make
+
+    if out is None:
+        raise ConfigError("missing -o (the main image file to write)")
+    if prof.main_image.kind != "product":
+        raise ConfigError(f"profile {prof.name!r} makes service main images; for --from-photo use a product "
+                          f"profile (taobao-item, amazon-main)")
+    fmt = format_for(out, prof.main_image)
+    if fmt not in prof.main_image.formats:
+        raise ConfigError(f"{out}: the file name must end in .jpg or .png ({' or '.join(prof.main_image.formats)} "
+                          f"for profile {prof.name})")
+    try:
+        rendered = make(photo, prof, fmt=fmt)
+    except Refused as exc:
+        for reason in exc.reasons:
+            click.echo(f"imgkit: refused: {photo}: {reason}", err=True)
+        return EXIT_FAILED
+    for warning in rendered.warnings:
+        click.echo(f"imgkit: warning: {photo}: {warning}", err=True)
+    rendered.sidecar["image"]["file"] = out.name
+    side = write(rendered, out)
+    if as_json:
+        click.echo(json.dumps(rendered.sidecar, ensure_ascii=False))
+    img = rendered.sidecar["image"]
+    click.echo(f"imgkit: wrote {out} ({img['width']}x{img['height']} {img['format']}, {img['bytes']:,} bytes, "
+               f"product fill {rendered.sidecar['fill']:.0%}) and {side.name}", err=True)
+    return EXIT_OK
