@@ -1,13 +1,16 @@
-"""Throughput of `imgkit build` against a floor and naive Pillow, in one run (run by hand).
+"""Throughput and quality of `imgkit build` against peers and the JPEG floor (run by hand).
 
-    python benchmarks/bench_build.py [--count 12] [--keep DIR]
+    python benchmarks/bench_build.py [--count 12] [--rounds 2]
 
-Makes camera-sized JPEGs (6000x4000, q92, real photographic detail from samples/ plus
-sensor-like noise, so files weigh like a camera's), then times, interleaved:
-- floor: Pillow decode at 1/8 DCT scale, shrink to 710 px, encode q90 — nothing else;
-- naive: full decode, Lanczos to 710 px, encode;
-- imgkit build -j 1 and -j 2 (whole command: start-up, scan, hash, raw copy, state).
-Prints ms per image and the ratio to the floor. Absolute times drift; ratios hold.
+Makes camera-like 24 MP JPEGs (6000x4000 mosaics of native-resolution crops of the corpus's
+4257x2838 product photos, light sensor noise, q92; every 4th stored turned with EXIF
+orientation 6, every 3rd tagged Adobe RGB), then runs, interleaved and each in its own
+process: the floor (1/8 DCT decode + encode), `imgkit build -j 1`, pyvips `thumbnail`,
+ImageMagick `convert -define jpeg:size`, naive Pillow — pinned to one core with taskset —
+and `imgkit build -j 2`. Prints ms per image, images/s, x floor, x pyvips, peak RSS, and
+quality against a full-decode Lanczos reference encoded the same way (mean absolute
+difference 0-255 and SSIM, outside the watermark corner). Peers need pyvips (pip + libvips)
+and ImageMagick (apt): missing ones are reported and left out.
 """
 
 from __future__ import annotations
@@ -21,70 +24,153 @@ import tempfile
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageCms, ImageOps
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from benchmarks.peers import CCM, WIDTH  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "products"
+ADOBE_ICC = Image.open(ROOT / "tests" / "data" / "sharp__tifftag-photoshop.tiff").info["icc_profile"]
 
 
 def make_set(folder: Path, count: int) -> list[Path]:
-    photos = sorted((ROOT / "samples" / "inbox" / "A1001").glob("*.JPG"))
+    tiles = [Image.open(p).convert("RGB") for p in sorted(CORPUS.glob("p01__*.jpg"))]
     rng = np.random.default_rng(7)
+    folder = folder / "B1"
+    folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for n in range(count):
-        im = Image.open(photos[n % len(photos)]).convert("RGB").resize((6000, 4000), Image.Resampling.BICUBIC)
-        arr = np.asarray(im, np.int16) + rng.normal(0, 6, (4000, 6000, 1)).astype(np.int16)
-        path = folder / "B1" / f"IMG_{n:04d}.JPG"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).save(path, quality=92)
+        canvas = Image.new("RGB", (6000, 4000))
+        for k, (x, y) in enumerate([(0, 0), (3000, 0), (0, 2000), (3000, 2000)]):
+            t = tiles[(n + k) % len(tiles)]
+            ox, oy = (n * 97 + k * 131) % (t.width - 3000), (n * 53 + k * 71) % (t.height - 2000)
+            canvas.paste(t.crop((ox, oy, ox + 3000, oy + 2000)), (x, y))
+        arr = np.asarray(canvas, np.int16) + rng.normal(0, 4.0, (4000, 6000, 3)).astype(np.int16)
+        im = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+        kw = {"quality": 95}
+        if n % 4 == 3:
+            im = im.transpose(Image.Transpose.ROTATE_90)
+            exif = Image.Exif()
+            exif[0x0112] = 6
+            kw["exif"] = exif.tobytes()
+        if n % 3 == 2:
+            kw["icc_profile"] = ADOBE_ICC
+        path = folder / f"IMG_{n:04d}.JPG"
+        im.save(path, **kw)
         paths.append(path)
     return paths
 
 
-def floor(path: Path) -> None:
-    im = Image.open(path)
-    im.draft("RGB", (im.width // 8, im.height // 8))
-    im = im.resize((710, round(im.height * 710 / im.width)), Image.Resampling.BILINEAR)
-    im.save(io.BytesIO(), "JPEG", quality=90)
+def reference(path: Path, ccm: bool) -> np.ndarray:
+    """Full decode, orientation, ICC to sRGB, Lanczos to 710 px (+ the peers' CCM), q90."""
+    im = ImageOps.exif_transpose(Image.open(path))
+    if "icc_profile" in im.info:
+        im = ImageCms.profileToProfile(im, ImageCms.ImageCmsProfile(io.BytesIO(im.info["icc_profile"])),
+                                       ImageCms.createProfile("sRGB"), outputMode="RGB")
+    im = im.convert("RGB").resize((WIDTH, round(im.height * WIDTH / im.width)), Image.Resampling.LANCZOS)
+    if ccm:
+        im = Image.fromarray(np.clip(np.asarray(im, np.float32) @ CCM.T, 0, 255).astype(np.uint8))
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=90)
+    return np.asarray(Image.open(buf).convert("RGB"), np.float64)
 
 
-def naive(path: Path) -> None:
-    im = Image.open(path).convert("RGB")
-    im = im.resize((710, round(im.height * 710 / im.width)), Image.Resampling.LANCZOS)
-    im.save(io.BytesIO(), "JPEG", quality=90)
+def ssim(a: np.ndarray, b: np.ndarray) -> float:
+    a = cv2.cvtColor(a.astype(np.uint8), cv2.COLOR_RGB2GRAY).astype(np.float64)
+    b = cv2.cvtColor(b.astype(np.uint8), cv2.COLOR_RGB2GRAY).astype(np.float64)
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    blur = lambda x: cv2.GaussianBlur(x, (11, 11), 1.5)  # noqa: E731
+    ma, mb = blur(a), blur(b)
+    va, vb, cov = blur(a * a) - ma ** 2, blur(b * b) - mb ** 2, blur(a * b) - ma * mb
+    return float((((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma ** 2 + mb ** 2 + c1) * (va + vb + c2))).mean())
 
 
-def imgkit(src: Path, jobs: int) -> None:
-    out = src.parent / "out"
-    shutil.rmtree(out, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "imgkit", "build", str(src), "-o", str(out), "-j", str(jobs)],
-                   check=True, capture_output=True)
+def quality(outputs: dict[Path, Path], ccm: bool) -> tuple[float, float]:
+    mads, ssims = [], []
+    for src, out in outputs.items():
+        ref = reference(src, ccm)
+        got = np.asarray(Image.open(out).convert("RGB"), np.float64)
+        if got.shape != ref.shape:
+            return float("nan"), float("nan")
+        mask = np.ones(ref.shape[:2], bool)
+        mask[int(ref.shape[0] * 0.75):, int(ref.shape[1] * 0.70):] = False   # the watermark corner
+        mads.append(np.abs(got - ref)[mask].mean())
+        ssims.append(ssim(np.where(mask[..., None], got, ref), ref))
+    return float(np.mean(mads)), float(np.mean(ssims))
+
+
+def timed(cmd: list[str], scratch: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB, by GNU time) of one command."""
+    rss_file = scratch / "rss.txt"
+    start = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(rss_file), *cmd], cwd=ROOT,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    secs = time.perf_counter() - start
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(cmd[:5])} failed")
+    return secs, int(rss_file.read_text().split()[-1]) / 1024
+
+
+def outputs_of(key: str, out: Path, paths: list[Path]) -> dict[Path, Path | None]:
+    if key.startswith("imgkit"):  # named by item and index: report.json says which is which
+        import json
+        files = json.loads((out / "report.json").read_text())["files"]
+        made = {Path(f["source"]): out / f["outputs"]["detail"] for f in files if f["status"] == "processed"}
+        return {p: made.get(p.resolve()) for p in paths}
+    return {p: (out / (p.stem + ".jpg")) if (out / (p.stem + ".jpg")).exists() else None for p in paths}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=12)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=2)
     args = ap.parse_args()
+    py = sys.executable
+    pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "shoot"
         paths = make_set(src, args.count)
         mb = sum(p.stat().st_size for p in paths) / len(paths) / 1e6
-        print(f"{len(paths)} JPEGs 6000x4000, {mb:.1f} MB each")
-        runs = {"floor (1/8 draft + encode)": lambda: [floor(p) for p in paths],
-                "naive Pillow (full decode, Lanczos)": lambda: [naive(p) for p in paths],
-                "imgkit build -j 1": lambda: imgkit(src, 1),
-                "imgkit build -j 2": lambda: imgkit(src, 2)}
-        best = {name: float("inf") for name in runs}
-        for _ in range(args.rounds):  # interleaved, best of rounds
-            for name, run in runs.items():
-                start = time.perf_counter()
-                run()
-                best[name] = min(best[name], (time.perf_counter() - start) * 1000 / len(paths))
-        base = best["floor (1/8 draft + encode)"]
-        print(f"{'pipeline':<38} {'ms/image':>9} {'x floor':>8}")
-        for name, ms in best.items():
-            print(f"{name:<38} {ms:9.1f} {ms / base:8.2f}")
+        outs = {name: Path(tmp) / name for name in ("floor", "imgkit1", "imgkit2", "pyvips", "magick", "pillow_naive")}
+        files = [str(p) for p in paths]
+        runs = {
+            "floor (1/8 DCT decode + encode)": ("floor", pin + [py, "benchmarks/peers.py", "floor", str(outs["floor"]), *files]),
+            "imgkit build -j 1": ("imgkit1", pin + [py, "-m", "imgkit", "build", str(src), "-o", str(outs["imgkit1"]), "-j", "1"]),
+            "pyvips thumbnail + recomb": ("pyvips", pin + [py, "benchmarks/peers.py", "pyvips", str(outs["pyvips"]), *files]),
+            "ImageMagick -define jpeg:size": ("magick", pin + [py, "benchmarks/peers.py", "magick", str(outs["magick"]), *files]),
+            "naive Pillow (full decode)": ("pillow_naive", pin + [py, "benchmarks/peers.py", "pillow_naive", str(outs["pillow_naive"]), *files]),
+            "imgkit build -j 2 (2 cores)": ("imgkit2", [py, "-m", "imgkit", "build", str(src), "-o", str(outs["imgkit2"]), "-j", "2"]),
+        }
+        best: dict[str, tuple[float, float]] = {}
+        for _ in range(args.rounds):
+            for name, (key, cmd) in runs.items():
+                shutil.rmtree(outs[key], ignore_errors=True)
+                outs[key].mkdir()
+                try:
+                    secs, rss = timed(cmd, Path(tmp))
+                except (RuntimeError, FileNotFoundError) as exc:
+                    best.setdefault(name, (float("nan"), float("nan")))
+                    print(f"{name}: not run ({exc})", file=sys.stderr)
+                    continue
+                if secs < best.get(name, (1e9, 0))[0]:
+                    best[name] = (secs, rss)
+        floor = best["floor (1/8 DCT decode + encode)"][0]
+        vips = best["pyvips thumbnail + recomb"][0]
+        print(f"{len(paths)} JPEGs 6000x4000 (every 4th orientation 6, every 3rd Adobe RGB), {mb:.1f} MB each")
+        print(f"{'pipeline':<34} {'ms/img':>7} {'img/s':>6} {'x floor':>8} {'x pyvips':>9} {'RSS MB':>7} {'MAD':>5} {'SSIM':>6}")
+        for name, (key, _) in runs.items():
+            secs, rss = best[name]
+            if key == "floor":
+                mad = ss = float("nan")
+            else:
+                produced = outputs_of(key, outs[key], paths)
+                ok = all(produced.values())
+                mad, ss = quality(produced, ccm=not key.startswith("imgkit")) if ok else (float("nan"),) * 2
+            print(f"{name:<34} {secs * 1000 / len(paths):7.1f} {len(paths) / secs:6.2f} {secs / floor:8.2f} "
+                  f"{secs / vips:9.2f} {rss:7.0f} {mad:5.2f} {ss:6.4f}")
 
 
 if __name__ == "__main__":
