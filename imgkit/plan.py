@@ -19,7 +19,7 @@ class Outcome:
     """What happened to one input file; the unit of the summary, --json and report.json."""
 
     source: str
-    status: str                          # processed, up_to_date, duplicate, skipped, rejected
+    status: str                          # processed, up_to_date, duplicate, skipped, rejected, chart
     item: str | None = None
     index: int | None = None
     outputs: dict[str, str] = field(default_factory=dict)
@@ -28,6 +28,7 @@ class Outcome:
     notes: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()       # things that went wrong after processing (backup)
     ms: float | None = None
+    calibration: dict | None = None      # the colour calibration applied (or, for a chart, made)
 
 
 @dataclass
@@ -49,8 +50,16 @@ def required_outputs(profile: Profile) -> tuple[str, ...]:
     return tuple(kinds)
 
 
-def make_plan(candidates: list[Candidate], state: State, profile: Profile, out: Path) -> Plan:
+def make_plan(candidates: list[Candidate], state: State, profile: Profile, out: Path,
+              calibration_for=lambda item: None) -> Plan:
+    """``calibration_for(item)`` gives the CalibrationUse for an item's photos, or None."""
     plan = Plan(sources=state.sources())
+
+    def render(item: str) -> tuple[str, Path | None, dict | None]:
+        use = calibration_for(item)
+        if use is None:
+            return profile.fingerprint, None, None
+        return f"{profile.fingerprint}+{use.id}", use.path, use.as_outcome_field()
     files, outputs = state.files(), state.outputs()
     scanned = {str(c.path) for c in candidates}
     kinds = required_outputs(profile)
@@ -63,20 +72,26 @@ def make_plan(candidates: list[Candidate], state: State, profile: Profile, out: 
                 plan.followers.setdefault(sha, []).append(c)
                 return
             leaders[sha] = c
-            plan.jobs.append(Job(c.path, c.rel, c.item, c.size, c.mtime_ns, sha256=sha))
+            plan.jobs.append(job(c, c.item, sha256=sha))
             return
         if s.path != str(c.path) and (s.path in scanned or Path(s.path).exists()):
             plan.outcomes.append(Outcome(str(c.path), "duplicate", s.item, s.idx, duplicate_of=s.path))
             plan.files.append(FileRow(str(c.path), c.size, c.mtime_ns, sha, "duplicate", None))
             return
         have = outputs.get(sha, {})
-        if (s.status == "done" and s.profile_fp == profile.fingerprint
+        if (s.status == "done" and s.profile_fp == render(s.item)[0]
                 and all(k in have and (out / have[k]).exists() for k in kinds if k != "backup")
                 and ("backup" not in kinds or Path(have.get("backup", "\0")).exists())):
-            plan.outcomes.append(Outcome(str(c.path), "up_to_date", s.item, s.idx, outputs=have))
+            plan.outcomes.append(Outcome(str(c.path), "up_to_date", s.item, s.idx, outputs=have,
+                                         calibration=render(s.item)[2]))
             plan.files.append(FileRow(str(c.path), c.size, c.mtime_ns, sha, "source", None))
             return
-        plan.jobs.append(Job(c.path, c.rel, s.item, c.size, c.mtime_ns, index=s.idx, sha256=sha))
+        plan.jobs.append(job(c, s.item, index=s.idx, sha256=sha))
+
+    def job(c: Candidate, item: str, **kw) -> Job:
+        fingerprint, calibration, _ = render(item)
+        return Job(c.path, c.rel, item, c.size, c.mtime_ns, fingerprint=fingerprint,
+                   calibration=calibration, **kw)
 
     unknown = []
     for c in candidates:
@@ -103,5 +118,5 @@ def make_plan(candidates: list[Candidate], state: State, profile: Profile, out: 
                 continue
             known(c, sha)
         else:
-            plan.jobs.append(Job(c.path, c.rel, c.item, c.size, c.mtime_ns))
+            plan.jobs.append(job(c, c.item))
     return plan

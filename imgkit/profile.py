@@ -149,8 +149,18 @@ class MainImage:
         return tuple(getattr(self, f"{name}_{k}") for k in ("x", "y", "width", "height"))
 
 
+@dataclass(frozen=True)
+class Colour:
+    """[colour]: colour-cast correction (R8) from a chart photo shot in the session."""
+    chart_patterns: tuple[str, ...] = ("*chart*", "*colorchecker*", "*colourchecker*",
+                                       "*color-checker*", "*colour-checker*", "*色卡*")
+    calibration_folder: str = "_calibration"
+    reference: str = "colorchecker24"
+    max_delta_e: float = field(default=3.0, metadata={"check": lambda v: _check(0 < v <= 50, "0 < ΔE2000 <= 50")})
+
+
 SECTIONS = {"naming": Naming, "input": Input, "detail": Detail, "watermark": Watermark,
-            "master": Master, "backup": Backup, "main_image": MainImage}
+            "master": Master, "backup": Backup, "main_image": MainImage, "colour": Colour}
 
 
 @dataclass(frozen=True)
@@ -165,6 +175,7 @@ class Profile:
     master: Master = Master()
     backup: Backup = Backup()
     main_image: MainImage = MainImage()  # not in the fingerprint: detail images ignore it
+    colour: Colour = Colour()
     fingerprint: str = ""
 
     def asset(self, rel: str) -> Path:
@@ -294,7 +305,7 @@ def _validate_main_image(p: Profile) -> None:
 def _with_fingerprint(p: Profile) -> Profile:
     """Hash of everything that shapes an output, assets included, so a change re-renders."""
     h = hashlib.sha256(str(PIPELINE_VERSION).encode())
-    for name in ("naming", "input", "detail", "watermark", "master"):
+    for name in ("naming", "input", "detail", "watermark", "master", "colour"):
         h.update(json.dumps({name: asdict(getattr(p, name))}, sort_keys=True).encode())
     for rel in (p.watermark.image, p.watermark.font):
         if rel:

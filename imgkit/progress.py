@@ -36,6 +36,10 @@ class Progress:
             self._line(f"{o.status}: {o.source}: {o.reason}")
         for problem in o.problems:
             self._line(f"error: {o.source}: {problem}")
+        if o.status == "chart":
+            c = o.calibration
+            self._line(f"chart: {o.source}: calibrates {o.item or 'the session'} ({c['method']}, "
+                       f"ΔE2000 mean {c['mean_before']:.1f} -> {c['mean_after']:.1f}, max {c['max_after']:.1f})")
         if o.status in ("processed",):
             self.done += 1
             if not self.tty:

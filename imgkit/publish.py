@@ -13,8 +13,10 @@ from .work import Result
 
 
 class Publisher:
-    def __init__(self, state: State, profile: Profile, out: Path, plan: Plan):
+    def __init__(self, state: State, profile: Profile, out: Path, plan: Plan,
+                 calibration_for=lambda item: None):
         self.state, self.profile, self.out, self.plan = state, profile, out, plan
+        self.calibration_for = calibration_for
         self.sources = plan.sources               # updated as items are published
         backup = profile.backup.dir
         self.backup = (out / Path(backup).expanduser()).resolve() if backup else None
@@ -50,7 +52,9 @@ class Publisher:
         if not batch:
             return outcomes
         rows = [SourceRow(r.sha256, item, idx, str(r.job.path), r.job.size, r.ext, r.captured,
-                          "publishing", self.profile.fingerprint) for r, idx in batch]
+                          "publishing", r.job.fingerprint or self.profile.fingerprint) for r, idx in batch]
+        use = self.calibration_for(item)
+        applied = use.as_outcome_field() if use else None
         files = [FileRow(str(r.job.path), r.job.size, r.job.mtime_ns, r.sha256, "source", None)
                  for r, _ in batch]
         self.state.begin_publish(rows, files)
@@ -59,9 +63,10 @@ class Publisher:
         done = []
         for r, idx in batch:
             outputs, problems = self._place(r, item, idx)
-            done.append((r.sha256, outputs, r.ms))
+            done.append((r.sha256, outputs, r.ms, use.id if use else None,
+                         use.summary["mean_after"] if use else None))
             outcomes.append(Outcome(str(r.job.path), "processed", item, idx, outputs=outputs,
-                                    notes=r.notes, problems=problems, ms=round(r.ms, 1)))
+                                    notes=r.notes, problems=problems, ms=round(r.ms, 1), calibration=applied))
             for f in self.plan.followers.get(r.sha256, []):
                 outcomes.append(Outcome(str(f.path), "duplicate", item, idx, duplicate_of=str(r.job.path)))
                 files.append(FileRow(str(f.path), f.size, f.mtime_ns, r.sha256, "duplicate", None))

@@ -10,7 +10,7 @@ from .files import atomic_write
 from .naming import shown
 
 SCHEMA_VERSION = 1
-STATUSES = ("processed", "up_to_date", "duplicate", "skipped", "rejected")
+STATUSES = ("processed", "up_to_date", "duplicate", "skipped", "rejected", "chart")
 
 
 def as_dict(summary) -> dict:

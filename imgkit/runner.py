@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from . import charts
 from .errors import ConfigError, OutputError
 from .lock import forget_inherited, locked
 from .plan import Outcome, make_plan
@@ -79,9 +80,11 @@ class Session:
 
     def __init__(self, out: Path, profile: Profile, *, jobs: int = 0,
                  on_event: Callable[[str, object], None] = lambda kind, data: None,
-                 executor: str = "local", scheduler: str | None = None):
+                 executor: str = "local", scheduler: str | None = None, calibration: Path | None = None):
         self.out, self.profile, self.jobs, self.on_event = out, profile, jobs, on_event
         self.executor, self.scheduler = executor, scheduler
+        self.override = calibration
+        self.calibrations: dict = {}   # scope -> CalibrationUse, kept across watch batches
         self.staging = out / ".imgkit" / "staging"
         self._lock = locked(out / ".imgkit" / "lock")
         self.state: State | None = None
@@ -123,13 +126,19 @@ class Session:
             raise
 
     def _run(self, candidates: list[Candidate], outcomes: list[Outcome]) -> list[Outcome]:
-        plan = make_plan(candidates, self.state, self.profile, self.out)
+        photos = [c for c in candidates if c.role != "chart"]
+        found, chart_outcomes = charts.resolve([c for c in candidates if c.role == "chart"], self.out,
+                                               self.profile, self.override)
+        self.calibrations.update(found)
+        outcomes += chart_outcomes
+        calibration_for = partial(charts.for_item, self.calibrations)
+        plan = make_plan(photos, self.state, self.profile, self.out, calibration_for)
         outcomes += plan.outcomes
         for o in outcomes:
             self.on_event("outcome", o)
         self.state.put_files(plan.files)
         self.on_event("start", len(plan.jobs))
-        publisher = Publisher(self.state, self.profile, self.out, plan)
+        publisher = Publisher(self.state, self.profile, self.out, plan, calibration_for)
         pending = Counter(j.item for j in plan.jobs)
         done: dict[str, list[Result]] = defaultdict(list)
         if self.executor == "dask" and plan.jobs:
@@ -158,11 +167,12 @@ class Session:
 
 def build(src: Path, out: Path | None, profile: Profile, *, jobs: int = 0,
           on_event: Callable[[str, object], None] = lambda kind, data: None,
-          executor: str = "local", scheduler: str | None = None) -> Summary:
+          executor: str = "local", scheduler: str | None = None, calibration: Path | None = None) -> Summary:
     start = time.perf_counter()
     src, out = resolve_paths(src, out)
     summary = Summary(src, out, profile)
-    with Session(out, profile, jobs=jobs, on_event=on_event, executor=executor, scheduler=scheduler) as session:
+    with Session(out, profile, jobs=jobs, on_event=on_event, executor=executor, scheduler=scheduler,
+                 calibration=calibration) as session:
         summary.outcomes = session.run(*scan(src, profile, skip=out))
         summary.elapsed = time.perf_counter() - start
         write_report(summary)

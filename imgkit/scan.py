@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import stat
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ class Candidate:
     item: str
     size: int
     mtime_ns: int
+    role: str = "photo"  # or "chart": a colour chart that calibrates its item ("" item: the session)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,11 @@ def classify(src: Path, path: Path, profile: Profile) -> Candidate | Refusal | N
         return Refusal(path, f"not an image ({suffix or 'no extension'})", "skipped")
     try:
         check_name(str(rel))
+        chart = _chart_scope(rel, profile)
+        if chart is not None:
+            st = path.stat()
+            return Candidate(path=path, rel=rel.as_posix(), item=chart, size=st.st_size,
+                             mtime_ns=st.st_mtime_ns, role="chart")
         if len(rel.parts) > 1:
             item = check_item(rel.parts[0], max_length=profile.naming.max_item_length)
         else:
@@ -91,6 +98,17 @@ def classify(src: Path, path: Path, profile: Profile) -> Candidate | Refusal | N
     except OSError as exc:
         return Refusal(path, f"cannot read: {exc.strerror}")
     return Candidate(path=path, rel=rel.as_posix(), item=item, size=st.st_size, mtime_ns=st.st_mtime_ns)
+
+
+def _chart_scope(rel: Path, profile: Profile) -> str | None:
+    """For a colour-chart photo, the item it calibrates ("" for the whole session); else None."""
+    in_folder = profile.colour.calibration_folder and rel.parts[0] == profile.colour.calibration_folder
+    named = any(fnmatch.fnmatch(rel.name.lower(), pat.lower()) for pat in profile.colour.chart_patterns)
+    if not (in_folder or named):
+        return None
+    if in_folder or len(rel.parts) == 1:
+        return ""
+    return check_item(rel.parts[0], max_length=profile.naming.max_item_length)
 
 
 def _refuse_link(path: Path, refused: list[Refusal]) -> bool:

@@ -6,6 +6,9 @@
 - ``files``: every path seen in SRC with size and mtime, so an unchanged file is known
   without reading it; status ``source``, ``duplicate`` or ``rejected`` (with the reason).
 - ``outputs``: the files made for a source, by kind (detail, raw, master, backup).
+
+``sources.calibration``/``delta_e`` name the colour calibration applied and its mean
+ΔE2000 after correction (R8), for validation and the report.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ CREATE TABLE IF NOT EXISTS outputs (
     sha256 TEXT NOT NULL, kind TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (sha256, kind));
 CREATE INDEX IF NOT EXISTS sources_size ON sources (size);
 """
+#: columns added after the first release: (table, column, type), added when missing
+MIGRATIONS = (("sources", "calibration", "TEXT"), ("sources", "delta_e", "REAL"))
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,10 @@ class State:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        for table, column, kind in MIGRATIONS:
+            have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         self.db.close()
@@ -94,11 +103,12 @@ class State:
                     (s.sha256, s.item, s.idx, s.path, s.size, s.ext, s.captured, s.profile_fp, now, now))
             self._put_files(files, now)
 
-    def finish_publish(self, done: list[tuple[str, dict[str, str], float]]) -> None:
+    def finish_publish(self, done: list[tuple[str, dict[str, str], float, str | None, float | None]]) -> None:
+        """``done``: (sha256, outputs by kind, ms, calibration id, its mean ΔE2000 after)."""
         with self._tx():
-            for sha, outputs, ms in done:
-                self.db.execute("UPDATE sources SET status='done', ms=?, updated=? WHERE sha256=?",
-                                (ms, time.time(), sha))
+            for sha, outputs, ms, calibration, delta_e in done:
+                self.db.execute("UPDATE sources SET status='done', ms=?, updated=?, calibration=?, delta_e=?"
+                                " WHERE sha256=?", (ms, time.time(), calibration, delta_e, sha))
                 self.db.executemany("INSERT OR REPLACE INTO outputs (sha256, kind, path) VALUES (?,?,?)",
                                     [(sha, kind, path) for kind, path in outputs.items()])
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import ProfileError, Rejected
@@ -26,6 +27,8 @@ class Job:
     mtime_ns: int
     index: int | None = None        # set when re-rendering a known source: its index is kept
     sha256: str | None = None       # expected content, when already known
+    fingerprint: str = ""           # of everything that shapes the output (profile + calibration)
+    calibration: Path | None = None  # colour calibration JSON to apply
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ def process(job: Job, profile: Profile, staging: Path) -> Result:
         if job.sha256 and sha != job.sha256:
             return Result(job, sha, reason="file changed while imgkit was reading it; run again",
                           transient=True)
-        frame = detail.run(profile, data)
+        frame = detail.run(profile, data, calibration=_calibration(job.calibration))
         ext = job.path.suffix.lower()
         staged = {"raw": staging / f"{sha}.raw{ext}"}
         atomic_write(staged["raw"], data)
@@ -78,6 +81,16 @@ def process(job: Job, profile: Profile, staging: Path) -> Result:
         return Result(job, sha, reason=f"I/O error: {exc.strerror or exc}", transient=True, errno=exc.errno)
     except Exception as exc:  # a decoder bug must not stop the batch
         return Result(job, sha, reason=f"could not be processed ({type(exc).__name__}: {exc})")
+
+
+@lru_cache(maxsize=8)
+def _load_calibration(path: Path):
+    from .pipelines.calibrate import load_calibration
+    return load_calibration(path)
+
+
+def _calibration(path: Path | None):
+    return None if path is None else _load_calibration(path)
 
 
 def _read(job: Job, profile: Profile) -> bytes:

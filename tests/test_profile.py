@@ -40,8 +40,8 @@ def test_bad_profiles_name_the_file_and_the_key(tmp_path, sections, words):
 
 def test_unknown_top_level_key_and_bad_toml(tmp_path):
     bad = tmp_path / "top.toml"
-    bad.write_text("colour = 1\n")
-    with pytest.raises(ProfileError, match="unknown key 'colour'"):
+    bad.write_text("colours = 1\n")
+    with pytest.raises(ProfileError, match="unknown key 'colours'"):
         profiles.load(str(bad))
     bad.write_text("[detail\nwidth = 3\n")
     with pytest.raises(ProfileError, match="not valid TOML"):

@@ -23,9 +23,11 @@ from . import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, main, profile_option
               help="Where jobs run: a local process pool, or a Dask cluster (pip install 'imgkit[dask]').")
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="Dask scheduler (tcp://HOST:8786); without it a LocalCluster of -j workers starts here.")
+@click.option("--calibration", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Colour calibration JSON (from imgkit calibrate) for every photo, instead of charts in SRC.")
 @click.option("--json", "as_json", is_flag=True, help="Print every output and rejection as JSON on stdout.")
 def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: str,
-          scheduler: str | None, as_json: bool) -> None:
+          scheduler: str | None, calibration: Path | None, as_json: bool) -> None:
     """Process a shoot folder: name, size, watermark; keep the raw originals.
 
     The item number is the first folder under SRC (SRC/A1023/IMG_0001.JPG) or, for files
@@ -45,7 +47,7 @@ def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: s
         prof = profiles.load(profile_spec)
         with Progress(sys.stderr) as progress:
             summary = run_build(src, out, prof, jobs=jobs, on_event=progress.event,
-                                executor=executor, scheduler=scheduler)
+                                executor=executor, scheduler=scheduler, calibration=calibration)
     except ConfigError as exc:
         click.echo(f"imgkit: error: {exc}", err=True)
         sys.exit(EXIT_CONFIG)
@@ -55,8 +57,9 @@ def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: s
     if as_json:
         click.echo(to_json(summary))
     c = summary.count
+    charts = f", {c('chart')} colour chart{'s' if c('chart') != 1 else ''}" if c("chart") else ""
     click.echo(f"imgkit: {c('processed')} processed, {c('up_to_date')} up to date, "
-               f"{c('duplicate')} duplicate, {c('skipped')} skipped, {c('rejected')} rejected in {summary.elapsed:.1f} s"
+               f"{c('duplicate')} duplicate, {c('skipped')} skipped, {c('rejected')} rejected{charts} in {summary.elapsed:.1f} s"
                f" -> {summary.out}", err=True)
     sys.exit(EXIT_OK if summary.ok else EXIT_FAILED)
 

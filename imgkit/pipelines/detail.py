@@ -30,6 +30,8 @@ class Frame:
     srgb: bool = False
     notes: tuple[str, ...] = ()
     outputs: dict[str, bytes] = field(default_factory=dict)
+    calibration: object | None = None   # a pipelines.calibrate.Calibration, from a chart photo
+    corrected: bool = False
 
 
 def decode(f: Frame) -> Frame:
@@ -45,7 +47,7 @@ def master(f: Frame) -> Frame:
     """Optional full-size corrected working file (R9), made before the shrink."""
     if not f.profile.master.enabled:
         return f
-    f = orient(flatten(colour(f)))
+    f = orient(correct(flatten(colour(f))))
     return replace(f, outputs={**f.outputs, "master": imaging.encode_png(f.image)})
 
 
@@ -80,6 +82,15 @@ def flatten(f: Frame) -> Frame:
     return replace(f, image=imaging.flatten_alpha(f.image, bg))
 
 
+def correct(f: Frame) -> Frame:
+    """Colour-cast correction from the session's chart (R8): one vectorised pass at 710 px."""
+    if f.calibration is None or f.corrected:
+        return f
+    from .calibrate import apply_calibration
+    rgb = apply_calibration(np.asarray(f.image), f.calibration)
+    return replace(f, image=Image.fromarray(rgb, "RGB"), corrected=True)
+
+
 def orient(f: Frame) -> Frame:
     """EXIF orientation, applied on the small image (cheap) after the shrink."""
     if f.orientation == 1:
@@ -105,11 +116,11 @@ def encode(f: Frame) -> Frame:
     return replace(f, outputs={**f.outputs, "detail": data})
 
 
-STEPS = (decode, master, resize, colour, flatten, orient, watermark, encode)
+STEPS = (decode, master, resize, colour, flatten, correct, orient, watermark, encode)
 
 
-def run(profile: Profile, data: bytes) -> Frame:
-    frame = Frame(profile=profile, data=data)
+def run(profile: Profile, data: bytes, *, calibration=None) -> Frame:
+    frame = Frame(profile=profile, data=data, calibration=calibration)
     for step in STEPS:
         frame = step(frame)
     return frame
