@@ -1,0 +1,87 @@
+"""``imgkit calibrate``: fit a colour correction from a photo of a colour chart or swatches."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import ConfigError, Rejected
+from . import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, main
+
+
+def _corners(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        nums = [float(v) for v in value.replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        nums = []
+    if len(nums) != 8 or not all(math.isfinite(v) for v in nums):
+        raise click.BadParameter("expected eight numbers x1,y1,x2,y2,x3,y3,x4,y4")
+    return [(nums[i], nums[i + 1]) for i in range(0, 8, 2)]
+
+
+@main.command()
+@click.argument("photo", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--reference", "reference", default="colorchecker24", show_default=True, metavar="NAME|FILE",
+              help="Shipped reference name, or a .csv (24-patch chart) / .toml (swatches with boxes) file.")
+@click.option("--corners", callback=_corners, metavar="x1,y1,...,x4,y4",
+              help="Outer corners of the chart's four corner patches, any order, in pixels after "
+                   "EXIF orientation (skips detection).")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Calibration JSON [default: PHOTO beside, as <stem>.calibration.json]; the diagnostic "
+                   "PNG is written beside it.")
+def calibrate(photo: Path, reference: str, corners, out: Path | None) -> None:
+    """Measure a colour chart photo and write the colour correction for its session.
+
+    Finds the ColorChecker Classic 24 (any rotation, moderate perspective, mini or full
+    size), fits the correction with the lowest leave-one-out ΔE2000 (diagonal, 3x3 matrix,
+    root-polynomial, or a tone curve from the greys followed by either), prints the
+    per-patch table and writes the JSON and a diagnostic PNG. Exit 1 when no chart is
+    found or the photo cannot be used, 2 on bad usage.
+
+    Example: imgkit calibrate shoot/_calibration/chart.jpg -o session.json
+    """
+    from ..pipelines.calibrate import calibrate_photo, read_photo, save_calibration
+    from ..reference import load_reference
+
+    out = out or photo.with_name(photo.stem + ".calibration.json")
+    try:
+        ref = load_reference(reference)
+        if not photo.is_file():
+            raise ConfigError(f"{photo}: no such file")
+        rgb, _, _ = read_photo(photo)
+        cal = calibrate_photo(photo, ref, corners=corners)
+        png = save_calibration(cal, out, rgb)
+    except ConfigError as exc:
+        click.echo(f"imgkit: error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+    except Rejected as exc:
+        click.echo(f"imgkit: {photo}: {exc.reason}", err=True)
+        sys.exit(EXIT_FAILED)
+    except ValueError as exc:   # e.g. corners that do not form a quadrilateral
+        click.echo(f"imgkit: error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+    click.echo(table(cal))
+    click.echo(f"imgkit: wrote {out} and {png}", err=True)
+    sys.exit(EXIT_OK)
+
+
+def table(cal) -> str:
+    """The per-patch table with mean and max, as printed by ``imgkit calibrate``."""
+    tried = ", ".join(f"{m} {v['loo_mean']:.2f}" for m, v in cal.methods.items())
+    lines = [f"reference {cal.reference}, method {cal.method} (leave-one-out mean: {tried})",
+             f"{'#':>2}  {'patch':<22} {'x':>6} {'y':>6}  {'measured sRGB':<13}  {'before':>6} {'after':>6} {'l-o-o':>6}"]
+    for p in cal.patches:
+        rgb = " ".join(f"{round(v):3d}" for v in p.measured_srgb)
+        loo = "" if math.isnan(p.delta_e_loo) else f"{p.delta_e_loo:6.2f}"
+        flag = "  clipped: not used" if p.clipped else ""
+        lines.append(f"{p.index:>2}  {p.name[:22]:<22} {p.centre[0]:6.0f} {p.centre[1]:6.0f}  {rgb:<13}  "
+                     f"{p.delta_e_before:6.2f} {p.delta_e_after:6.2f} {loo:>6}{flag}")
+    s = cal.summary
+    lines.append(f"{'mean':<55} {s['mean_before']:6.2f} {s['mean_after']:6.2f} {s['mean_loo']:6.2f}")
+    lines.append(f"{'max':<55} {s['max_before']:6.2f} {s['max_after']:6.2f} {s['max_loo']:6.2f}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Reference data shipped with imgkit (read with importlib.resources)."""

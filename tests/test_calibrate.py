@@ -1,0 +1,110 @@
+"""``imgkit calibrate`` end to end on real chart photos, and the calibration API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from imgkit.pipelines.calibrate import (apply_calibration, calibrate_photo, load_calibration,
+                                        read_photo)
+from imgkit.reference import load_reference
+
+PHOTO = "arcu__color_checker_mini_01.jpg"
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory, corpus):
+    from click.testing import CliRunner
+
+    from imgkit.cli import main
+    folder = tmp_path_factory.mktemp("cal")
+    photo = folder / PHOTO
+    shutil.copy(corpus / "colorchecker" / PHOTO, photo)
+    out = folder / "session.json"
+    result = CliRunner().invoke(main, ["calibrate", str(photo), "-o", str(out)], catch_exceptions=False)
+    return photo, out, result
+
+
+def test_cli_writes_json_table_and_diagnostic(calibrated):
+    photo, out, result = calibrated
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["kind"] == "imgkit-calibration" and data["reference"] == "colorchecker24"
+    assert data["method"] in ("diagonal", "matrix", "root-polynomial", "curve-matrix", "curve-root-polynomial")
+    assert np.asarray(data["matrix"]).shape[0] == 3
+    import hashlib
+    assert data["source"]["sha256"] == hashlib.sha256(photo.read_bytes()).hexdigest()
+    assert len(data["patches"]) == 24
+    w, h = data["source"]["size"]
+    for i, p in enumerate(data["patches"]):
+        assert p["index"] == i and p["name"]
+        assert 0 <= p["centre"][0] < w and 0 <= p["centre"][1] < h
+        assert len(p["measured_srgb"]) == 3 and len(p["reference_lab"]) == 3
+        assert p["delta_e_before"] >= 0 and p["delta_e_after"] >= 0 and p["delta_e_loo"] >= 0
+    s = data["summary"]
+    assert s["mean_after"] < s["mean_before"] / 2 and s["mean_loo"] < s["mean_before"] / 2
+    assert s["max_after"] >= s["mean_after"]
+    assert len(data["detection"]["corners"]) == 4
+    # the table: one line per patch plus mean and max
+    lines = result.stdout.splitlines()
+    assert lines[-2].startswith("mean") and lines[-1].startswith("max")
+    assert sum(1 for ln in lines if ln[:2].strip().isdigit()) == 24
+    png = out.with_suffix(".png")
+    with Image.open(png) as im:
+        im.load()
+        assert im.format == "PNG" and im.width > 600
+
+
+def test_load_and_apply_calibration(calibrated):
+    photo, out, _ = calibrated
+    cal = load_calibration(out)
+    assert cal.method == json.loads(out.read_text())["method"]
+    rgb = read_photo(photo)[0]
+    corrected = apply_calibration(rgb, cal)
+    assert corrected.dtype == np.uint8 and corrected.shape == rgb.shape
+    # the corrected photo, measured again, is close to the reference
+    again = calibrate_photo(photo, corners=cal.detection["corners"], methods=("diagonal",))
+    from imgkit.chart import from_corners
+    s = from_corners(corrected, cal.detection["corners"], load_reference().lab)
+    from imgkit.core import colour
+    de = colour.delta_e_2000(colour.srgb_to_lab(s.rgb / 255.0), load_reference().lab)
+    assert de.mean() < again.summary["mean_before"] / 2
+
+
+def test_no_chart_exits_1_and_bad_usage_exits_2(cli, corpus, tmp_path):
+    neg = next((corpus / "colorchecker" / "negative").glob("*.jpg"))
+    r = cli("calibrate", neg, "-o", tmp_path / "neg.json")
+    assert r.exit_code == 1 and "no colour chart found" in r.stderr
+    assert not (tmp_path / "neg.json").exists()
+    assert cli("calibrate", neg, "--corners", "1,2,3").exit_code == 2
+    assert cli("calibrate", neg, "--reference", "no-such-chart").exit_code == 2
+    assert cli("calibrate", tmp_path / "missing.jpg").exit_code == 2
+    notimg = tmp_path / "notes.jpg"
+    notimg.write_text("hello")
+    assert cli("calibrate", notimg).exit_code == 1
+
+
+def test_swatch_file_with_boxes(tmp_path, corpus):
+    """Custom swatches (TOML, Lab or sRGB, boxes): three swatches get a diagonal white balance."""
+    rgb = read_photo(corpus / "colorchecker" / PHOTO)[0]
+    from imgkit.chart import find_chart
+    s = find_chart(rgb, load_reference().lab)
+    ref = load_reference()
+    boxes = []
+    for i in (18, 21, 14):   # white, mid grey, red of the chart, named as "fabric swatches"
+        x, y = s.centres[i]
+        boxes.append([int(x) - 6, int(y) - 6, 12, 12])
+    toml = tmp_path / "fabrics.toml"
+    toml.write_text(
+        'name = "fabrics"\n'
+        f'[[swatch]]\nname = "white poplin"\nlab = {ref.lab[18].tolist()}\nbox = {boxes[0]}\n'
+        f'[[swatch]]\nname = "grey flannel"\nlab = {ref.lab[21].tolist()}\nbox = {boxes[1]}\n'
+        f'[[swatch]]\nname = "red twill"\nsrgb = "#b0363c"\nbox = {boxes[2]}\n', encoding="utf-8")
+    cal = calibrate_photo(corpus / "colorchecker" / PHOTO, reference=toml)
+    assert cal.method == "diagonal" and cal.reference == "fabrics" and len(cal.patches) == 3
+    assert cal.patches[0].delta_e_after < 0.5         # white is kept white
+    assert cal.summary["mean_after"] < cal.summary["mean_before"]

@@ -1,0 +1,78 @@
+"""Chart detection on the real corpus photos: found in every one, in the right order; none in the negative."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from imgkit.chart import NoChartFound, find_chart, from_corners
+from imgkit.errors import Rejected
+from imgkit.pipelines.calibrate import read_photo
+from imgkit.reference import load_reference
+
+REF = load_reference()
+#: where the dark-skin patch (0) and the black patch (23) lie in each photo, from the manifest's
+#: descriptions ("black patch top-right", "white patch top-left"…): quadrant as (right?, bottom?)
+EXPECTED = {
+    "arcu__color_checker_01.jpg": ((False, True), (True, False)),
+    "arcu__color_checker_02.jpg": ((False, True), (True, False)),
+    "arcu__color_checker_03.jpg": ((False, True), (True, False)),
+    "arcu__color_checker_06.jpg": ((True, False), (False, True)),
+    "arcu__color_checker_08.jpg": ((True, False), (False, True)),
+    "arcu__color_checker_mini_01.jpg": ((True, False), (False, True)),
+    "arcu__color_checker_mini_02.jpg": ((False, True), (True, False)),
+    "arcu__color_checker_mini_03.jpg": ((False, True), (True, False)),
+}
+
+
+def _quadrant(sample, idx):
+    mid = sample.centres.mean(0)
+    x, y = sample.centres[idx]
+    return (bool(x > mid[0]), bool(y > mid[1]))
+
+
+@pytest.fixture(scope="module")
+def photos(corpus):
+    folder = corpus / "colorchecker"
+    return {p.name: read_photo(p)[0] for p in sorted(folder.glob("*.jpg"))}
+
+
+def test_every_corpus_chart_is_found_in_reading_order(photos):
+    assert set(photos) == set(EXPECTED)
+    for name, rgb in photos.items():
+        s = find_chart(rgb, REF.lab)
+        assert s.how == "detected" and s.rgb.shape == (24, 3) and not s.clipped.any(), name
+        assert (_quadrant(s, 0), _quadrant(s, 23)) == EXPECTED[name], name
+        # the grey ramp is read as a ramp: white lightest, black darkest, monotone between
+        grey = s.rgb[18:24].mean(1)
+        assert (np.diff(grey) < 0).all(), (name, grey)
+        assert s.score < 6.0, name
+
+
+def test_turned_and_upside_down_charts_map_to_the_same_patches(photos):
+    rgb = photos["arcu__color_checker_mini_01.jpg"]
+    base = find_chart(rgb, REF.lab)
+    for k in (1, 2, 3):
+        turned = np.ascontiguousarray(np.rot90(rgb, k))
+        s = find_chart(turned, REF.lab)
+        assert np.abs(s.rgb - base.rgb).max() < 12, k
+
+
+def test_no_chart_in_the_negative_photo(corpus):
+    neg = next((corpus / "colorchecker" / "negative").glob("*.jpg"))
+    with pytest.raises(NoChartFound, match="no colour chart found") as err:
+        find_chart(read_photo(neg)[0], REF.lab)
+    assert isinstance(err.value, Rejected)
+
+
+def test_fixed_corners_in_any_order_give_the_detected_patches(photos):
+    rgb = photos["arcu__color_checker_06.jpg"]
+    found = find_chart(rgb, REF.lab)
+    o = found.outlines
+    corners = [o[23][2], o[0][0], o[18][3], o[5][1]]     # shuffled
+    s = from_corners(rgb, corners, REF.lab)
+    assert s.how == "corners"
+    assert np.abs(s.centres - found.centres).max() < 6
+    assert np.abs(s.rgb - found.rgb).max() < 8
+    with pytest.raises(ValueError, match="expected 4 points"):
+        from_corners(rgb, corners[:3], REF.lab)
