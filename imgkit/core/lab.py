@@ -1,4 +1,7 @@
-"""sRGB → CIELAB (D65) over whole arrays, and the CIE76 colour difference.
+"""CIELAB (D65) of sRGB colours and the CIE76 difference, for judging backgrounds.
+
+The conversion itself is :mod:`.colour`'s (one implementation of the sRGB transfer
+function and matrices); this module adds the D65 defaults and ΔE*ab used by main images.
 
 Used to judge "white or near-white" and "one solid colour" the way a person sees it:
 a difference of about 2.3 ΔE*ab is just noticeable, whatever the hue.
@@ -13,30 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-#: linear sRGB → XYZ (D65), IEC 61966-2-1
-SRGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
-                        [0.2126729, 0.7151522, 0.0721750],
-                        [0.0193339, 0.1191920, 0.9503041]])
-D65 = np.array([0.95047, 1.0, 1.08883])
+from . import colour
+
 WHITE_LAB = np.array([100.0, 0.0, 0.0])
-_EPS, _KAPPA = 216 / 24389, 24389 / 27
-
-
-def _linear_lut() -> np.ndarray:
-    v = np.arange(256) / 255.0
-    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
-
-
-_LUT = _linear_lut()
-
-
-def srgb_to_linear(rgb: np.ndarray) -> np.ndarray:
-    """sRGB to linear light; uint8 through a 256-entry table, floats in [0, 1] by formula."""
-    rgb = np.asarray(rgb)
-    if rgb.dtype == np.uint8:
-        return _LUT[rgb]
-    v = rgb.astype(np.float64)
-    return np.where(v <= 0.04045, v / 12.92, ((np.clip(v, 0, None) + 0.055) / 1.055) ** 2.4)
 
 
 def srgb_to_lab(rgb) -> np.ndarray:
@@ -54,11 +36,7 @@ def srgb_to_lab(rgb) -> np.ndarray:
         if arr.min(initial=0) < 0 or arr.max(initial=0) > 255:
             raise ValueError("rgb: integer values must be 0..255")
         arr = arr.astype(np.uint8)
-    xyz = srgb_to_linear(arr) @ SRGB_TO_XYZ.T / D65
-    f = np.where(xyz > _EPS, np.cbrt(xyz), (_KAPPA * xyz + 16) / 116)
-    return np.stack([116 * f[..., 1] - 16,
-                     500 * (f[..., 0] - f[..., 1]),
-                     200 * (f[..., 1] - f[..., 2])], axis=-1)
+    return colour.srgb_to_lab(arr, white="D65")
 
 
 def delta_e76(lab1, lab2) -> np.ndarray:
