@@ -6,11 +6,32 @@ configuration error (nothing written).
 
 from __future__ import annotations
 
+import contextlib
+import sys
+
 import click
 
 from .. import __version__
+from ..errors import ConfigError, OutputError
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+def fail(message: str, code: int = EXIT_CONFIG):
+    """One line on stderr, then exit."""
+    click.echo(f"imgkit: error: {message}", err=True)
+    sys.exit(code)
+
+
+@contextlib.contextmanager
+def exit_codes():
+    """The one mapping of errors to exit codes: configuration 2, output trouble mid-run 1."""
+    try:
+        yield
+    except ConfigError as exc:
+        fail(str(exc), EXIT_CONFIG)
+    except OutputError as exc:
+        fail(str(exc), EXIT_FAILED)
 
 
 def profile_option(f):

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from .. import profile as profiles
-from ..errors import ConfigError, OutputError
-from . import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, main, profile_option
+from ..errors import ConfigError
+from . import EXIT_FAILED, EXIT_OK, exit_codes, main, profile_option
 
 
 @main.command()
@@ -43,17 +43,11 @@ def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: s
     from ..report import to_json
     from ..runner import build as run_build
 
-    try:
+    with exit_codes():
         prof = profiles.load(profile_spec)
         with Progress(sys.stderr) as progress:
             summary = run_build(src, out, prof, jobs=jobs, on_event=progress.event,
                                 executor=executor, scheduler=scheduler, calibration=calibration)
-    except ConfigError as exc:
-        click.echo(f"imgkit: error: {exc}", err=True)
-        sys.exit(EXIT_CONFIG)
-    except OutputError as exc:
-        click.echo(f"imgkit: error: {exc}", err=True)
-        sys.exit(EXIT_FAILED)
     if as_json:
         click.echo(to_json(summary))
     c = summary.count

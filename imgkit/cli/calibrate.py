@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import ConfigError, Rejected
-from . import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, main
+from . import EXIT_FAILED, EXIT_OK, fail, main
 
 
 def _corners(ctx, param, value):
@@ -57,14 +57,12 @@ def calibrate(photo: Path, reference: str, corners, out: Path | None) -> None:
         cal = calibrate_photo(photo, ref, corners=corners)
         png = save_calibration(cal, out, rgb)
     except ConfigError as exc:
-        click.echo(f"imgkit: error: {exc}", err=True)
-        sys.exit(EXIT_CONFIG)
+        fail(str(exc))
     except Rejected as exc:
         click.echo(f"imgkit: {photo}: {exc.reason}", err=True)
         sys.exit(EXIT_FAILED)
     except ValueError as exc:   # e.g. corners that do not form a quadrilateral
-        click.echo(f"imgkit: error: {exc}", err=True)
-        sys.exit(EXIT_CONFIG)
+        fail(str(exc))
     click.echo(table(cal))
     click.echo(f"imgkit: wrote {out} and {png}", err=True)
     sys.exit(EXIT_OK)

@@ -14,14 +14,9 @@ from .. import profile as profiles
 from ..errors import ConfigError, Rejected
 from ..findings import ERROR
 from ..naming import check_item
-from . import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, main
+from . import EXIT_FAILED, EXIT_OK, fail, main
 
 SHEET_COLUMNS = ("item", "out", "logo", "company", "copy", "bg")
-
-
-def _fail(message: str, code: int = EXIT_CONFIG):
-    click.echo(f"imgkit: error: {message}", err=True)
-    sys.exit(code)
 
 
 @main.command("main-image")
@@ -55,10 +50,10 @@ def main_image(logo, company, copy_text, bg, sheet, check_file, spec, photo, pro
     modes = [name for name, given in (("--logo/--company/--copy", logo or company or copy_text),
                                       ("--sheet", sheet), ("--check", check_file), ("--from-photo", photo)) if given]
     if len(modes) != 1:
-        _fail("give exactly one of --logo/--company/--copy, --sheet, --check or --from-photo"
+        fail("give exactly one of --logo/--company/--copy, --sheet, --check or --from-photo"
               + (f" (got {', '.join(modes)})" if modes else ""))
     if spec and not check_file:
-        _fail("--spec goes with --check")
+        fail("--spec goes with --check")
     try:
         prof = profiles.load(profile_spec)
         if check_file:
@@ -70,11 +65,11 @@ def main_image(logo, company, copy_text, bg, sheet, check_file, spec, photo, pro
             sys.exit(_sheet(sheet, prof, font, out, as_json))
         missing = [flag for flag, v in (("--logo", logo), ("--company", company), ("--copy", copy_text), ("-o", out)) if v is None]
         if missing:
-            _fail(f"missing {', '.join(missing)}")
+            fail(f"missing {', '.join(missing)}")
         ok = _make(logo, company, copy_text, bg, prof, font, out, as_json, where=str(out))
         sys.exit(EXIT_OK if ok else EXIT_FAILED)
     except ConfigError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _font(prof):

@@ -11,8 +11,7 @@ from pathlib import Path
 import click
 
 from .. import profile as profiles
-from ..errors import ConfigError
-from . import EXIT_CONFIG, EXIT_OK, main, profile_option
+from . import EXIT_OK, exit_codes, main, profile_option
 
 
 @main.command()
@@ -53,7 +52,7 @@ def watch(inbox: Path, out: Path | None, profile_spec: str, polling: bool, poll_
             log(f"{signal.Signals(signum).name}: finishing the work in flight, then stopping")
         stop.set()
 
-    try:
+    with exit_codes():
         prof = profiles.load(profile_spec)
         inbox, out = resolve_paths(inbox, out)
         signal.signal(signal.SIGINT, on_signal)
@@ -61,9 +60,6 @@ def watch(inbox: Path, out: Path | None, profile_spec: str, polling: bool, poll_
         progress = Progress(sys.stderr, timestamps=True, bar=False)
         outcomes = Watcher(inbox, out, prof, jobs=jobs, polling=polling, settle=settle,
                            poll_interval=poll_interval, rescan=rescan, log=log, on_event=progress.event).run(stop)
-    except ConfigError as exc:
-        click.echo(f"imgkit: error: {exc}", err=True)
-        sys.exit(EXIT_CONFIG)
     done = sum(o.status == "processed" for o in outcomes.values())
     bad = sum(o.status == "rejected" for o in outcomes.values())
     log(f"stopped: {done} processed, {bad} rejected in this session")
