@@ -42,6 +42,27 @@ def _toml(value) -> str:
     return str(value)
 
 
+def photo_set(src: Path, count: int, *, per_item: int | None = None, item: str = "P",
+              size: tuple[int, int] | None = None, prefix: str = "IMG_", quality: int = 92) -> list[Path]:
+    """``count`` distinct real JPEGs (crops of the sample skull photos, other bytes each),
+    ``per_item`` to a folder ``<item>1``, ``<item>2`` … (all in ``<item>`` when None)."""
+    from PIL import Image
+    photos = [Image.open(p).convert("RGB") for p in sorted((SAMPLES / "A1001").glob("*.JPG"))]
+    salt = sum(map(ord, prefix + item))
+    made = []
+    for n in range(count):
+        folder = src / (f"{item}{n // per_item + 1}" if per_item else item)
+        folder.mkdir(parents=True, exist_ok=True)
+        im, k = photos[n % len(photos)], n + salt
+        im = im.crop((k % 37 + n, k % 23, im.width - k % 29, im.height - k % 19 - n // 6))
+        if size:
+            im = im.resize(size)
+        path = folder / f"{prefix}{n:04d}.jpg"
+        im.save(path, quality=quality)
+        made.append(path)
+    return made
+
+
 def tree_hashes(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}

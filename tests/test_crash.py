@@ -11,20 +11,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, photo_set
 
 
 @pytest.fixture(scope="module")
 def big_shoot(tmp_path_factory) -> Path:
     """24 distinct 3000x2000 JPEGs made from the sample photos (four items of six)."""
     src = tmp_path_factory.mktemp("kill") / "shoot"
-    photos = sorted((SAMPLES / "A1001").glob("*.JPG"))
-    for n in range(24):
-        item = src / f"K{n // 6 + 1}"
-        item.mkdir(parents=True, exist_ok=True)
-        im = Image.open(photos[n % len(photos)]).convert("RGB")
-        im = im.crop((n * 7, n * 5, im.width - n * 3, im.height - n * 2)).resize((3000, 2000))
-        im.save(item / f"IMG_{n:04d}.jpg", quality=92)
+    photo_set(src, 24, per_item=6, item="K", size=(3000, 2000))
     return src
 
 
@@ -90,12 +84,7 @@ def test_sigkill_mid_batch_then_rerun_completes(big_shoot, clean, tmp_path, kill
 def small_shoot(tmp_path_factory) -> Path:
     """12 distinct 1600x1067 JPEGs in three items: a run takes well under a second."""
     src = tmp_path_factory.mktemp("trials") / "shoot"
-    photos = sorted((SAMPLES / "A1001").glob("*.JPG"))
-    for n in range(12):
-        item = src / f"R{n // 4 + 1}"
-        item.mkdir(parents=True, exist_ok=True)
-        im = Image.open(photos[n % 6]).convert("RGB").crop((n * 9, n * 4, 2400 - n * 5, 1600 - n * 3))
-        im.resize((1600, 1067)).save(item / f"IMG_{n:04d}.jpg", quality=90)
+    photo_set(src, 12, per_item=4, item="R", size=(1600, 1067), quality=90)
     return src
 
 

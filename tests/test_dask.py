@@ -11,7 +11,7 @@ from PIL import Image
 
 from imgkit import profile as profiles
 from imgkit.dask_executor import run_batch
-from tests.conftest import SAMPLES, tree_hashes
+from tests.conftest import photo_set, tree_hashes
 
 from dask.distributed import Client, LocalCluster  # noqa: E402
 
@@ -45,10 +45,7 @@ def test_dask_without_scheduler_starts_a_local_cluster(cli, shoot, tmp_path):
 
 def test_a_worker_killed_mid_run_costs_nothing(cli, tmp_path, cluster):
     src = tmp_path / "shoot" / "K9"
-    src.mkdir(parents=True)
-    photos = sorted((SAMPLES / "A1001").glob("*.JPG"))
-    for i in range(30):
-        Image.open(photos[i % 6]).crop((i, i, 2400 - i, 1600)).save(src / f"IMG_{i:03d}.jpg", quality=92)
+    photo_set(src.parent, 30, item="K9")
     out = tmp_path / "out"
     client = Client(cluster.scheduler_address)
     pids = client.run(os.getpid)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.conftest import ROOT, SAMPLES, tree_hashes
+from tests.conftest import ROOT, SAMPLES, photo_set, tree_hashes
 
 
 @contextlib.contextmanager
@@ -79,19 +78,16 @@ def test_read_only_out_is_a_clear_usage_error(shoot, tmp_path):
 
 def test_a_source_deleted_between_scan_and_read(tmp_path):
     src = tmp_path / "shoot" / "G1"
-    src.mkdir(parents=True)
-    photos = sorted((SAMPLES / "A1001").glob("*.JPG"))
-    for i in range(24):
-        Image.open(photos[i % 6]).crop((i, i, 2400 - i, 1600)).save(src / f"IMG_{i:03d}.jpg", quality=92)
+    photo_set(src.parent, 24, item="G1")
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "imgkit", "build", str(src.parent), "-o", str(out), "-j", "1"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     while not list((out / ".imgkit" / "staging").glob("*.detail.jpg")) and proc.poll() is None:
         time.sleep(0.005)
-    (src / "IMG_023.jpg").unlink()                   # gone before its turn came
+    (src / "IMG_0023.jpg").unlink()                  # gone before its turn came
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 1 and "Traceback" not in err
-    assert f"rejected: {src / 'IMG_023.jpg'}: I/O error: file disappeared before it could be read" in err
+    assert f"rejected: {src / 'IMG_0023.jpg'}: I/O error: file disappeared before it could be read" in err
     assert len(list((out / "detail" / "G1").iterdir())) == 23
     again = imgkit("build", src.parent, "-o", out)
     assert again.returncode == 0 and "0 processed, 23 up to date" in again.stderr
@@ -134,10 +130,7 @@ def test_odd_names_are_handled_and_nothing_is_written_outside_out(tmp_path):
 
 def test_two_builds_on_one_out_the_second_exits_2(tmp_path):
     src = tmp_path / "shoot" / "H1"
-    src.mkdir(parents=True)
-    photos = sorted((SAMPLES / "A1001").glob("*.JPG"))
-    for i in range(12):
-        Image.open(photos[i % 6]).crop((i, i, 2400 - i, 1600)).save(src / f"IMG_{i:03d}.jpg", quality=92)
+    photo_set(src.parent, 12, item="H1")
     out = tmp_path / "out"
     first = subprocess.Popen([sys.executable, "-m", "imgkit", "build", str(src.parent), "-o", str(out), "-j", "1"],
                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

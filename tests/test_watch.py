@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, photo_set
 
 MODES = [pytest.param([], id="native"), pytest.param(["--polling", "--poll-interval", "0.2"], id="polling")]
 
@@ -65,21 +65,8 @@ def dirs(tmp_path):
 
 
 def photos(folder: Path, n: int, width: int = 720, prefix: str = "IMG_") -> list[Path]:
-    """``n`` distinct real JPEGs (crops of the sample photos)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    sources = sorted(SAMPLES.rglob("*.jpg")) + sorted(SAMPLES.rglob("*.JPG"))
-    base = [Image.open(p).convert("RGB") for p in sources[:6]]
-    made = []
-    salt = sum(map(ord, prefix))                 # other prefixes, other crops: no duplicates
-    for i in range(n):
-        im = base[i % len(base)]
-        j = i + salt
-        im = im.crop((j % 37, j % 23, im.width - j % 29, im.height - j % 19 - i // 6))
-        im = im.resize((width, round(im.height * width / im.width)))
-        path = folder / f"{prefix}{i:04d}.jpg"
-        im.save(path, quality=85)
-        made.append(path)
-    return made
+    """``n`` distinct real JPEGs in ``folder`` (an item folder)."""
+    return photo_set(folder.parent, n, item=folder.name, size=(width, width * 2 // 3), prefix=prefix, quality=85)
 
 
 def sources_in_state(out: Path) -> list[tuple]:

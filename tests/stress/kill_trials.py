@@ -19,9 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from PIL import Image
-
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, photo_set
 from tests.test_crash import check_invariants, finished_map, run
 
 
@@ -34,12 +32,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
         src = tmp / "shoot"
-        photos = sorted((SAMPLES / "A1001").glob("*.JPG"))
-        for n in range(12):
-            item = src / f"R{n // 4 + 1}"
-            item.mkdir(parents=True, exist_ok=True)
-            im = Image.open(photos[n % 6]).convert("RGB").crop((n * 9, n * 4, 2400 - n * 5, 1600 - n * 3))
-            im.resize((1600, 1067)).save(item / f"IMG_{n:04d}.jpg", quality=90)
+        photo_set(src, 12, per_item=4, item="R", size=(1600, 1067), quality=90)
         before = {p: p.read_bytes() for p in src.rglob("*.jpg")}
         start = time.monotonic()
         assert run(src, tmp / "clean").wait(120) == 0
