@@ -210,12 +210,18 @@ class Watcher:
             except OSError:
                 pass
         try:
-            for o in session.run(found, refused):
-                self.outcomes[o.source] = o
+            outcomes = session.run(found, refused)
         except OutputError as exc:  # the files stay unknown to the state: a rescan retries them
             self.log(f"error: {exc}")
             self.next_rescan = time.monotonic() + max(self.rescan_every, 10.0)
             return
+        for o in outcomes:
+            self.outcomes[o.source] = o
+        if any(o.status == "chart" for o in outcomes):
+            # a new chart changes how its item (or the session) renders: look at every photo
+            # again; the plan re-renders just the ones whose calibration changed
+            self.known = {}
+            self._walk(self.inbox)
         self.known = session.state.files()
         summary = Summary(self.inbox, self.out, self.profile, list(self.outcomes.values()),
                           time.monotonic() - self.started)

@@ -211,3 +211,22 @@ def test_inbox_deleted_and_recreated_is_watched_again(dirs, mode):
         w.wait_for(r"processed: .*F1")
     finally:
         assert w.stop() == 0
+
+
+def test_a_chart_dropped_later_recalibrates_its_item(dirs, corpus):
+    inbox, out = dirs
+    photos(inbox / "M1", 2)
+    photos(inbox / "M2", 1, prefix="m2_")
+    w = Watch(inbox, out)
+    try:
+        w.wait_for(r"processed: ", n=3)
+        before = (out / "detail" / "M1" / "M1-01.jpg").read_bytes()
+        shutil.copy(corpus / "colorchecker" / "arcu__color_checker_01.jpg", inbox / "M1" / "colorchecker.jpg")
+        w.wait_for(r"chart: .*calibrates M1", timeout=60)
+        w.wait_for(r"processed: .*M1/IMG_0001\.jpg", n=2, timeout=60)   # re-rendered, same name
+        time.sleep(1.5)
+        assert w.count(r"processed: .*M2/") == 1                       # the other item untouched
+    finally:
+        assert w.stop() == 0
+    assert (out / "detail" / "M1" / "M1-01.jpg").read_bytes() != before
+    assert sorted(p.name for p in (out / "detail" / "M1").iterdir()) == ["M1-01.jpg", "M1-02.jpg"]
