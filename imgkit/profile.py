@@ -159,8 +159,24 @@ class Colour:
     max_delta_e: float = field(default=3.0, metadata={"check": lambda v: _check(0 < v <= 50, "0 < ΔE2000 <= 50")})
 
 
+@dataclass(frozen=True)
+class Validate:
+    """[validate]: what ``imgkit validate`` and the report hold a finished tree to (R1-R4, R9)."""
+    min_per_item: int = field(default=5, metadata={"check": lambda v: _check(0 <= v <= 1000, "0..1000")})
+    sla_days: float = field(default=3.0, metadata={"check": lambda v: _check(0 < v <= 365, "0 < days <= 365")})
+    extensions: tuple[str, ...] = ("jpg", "jpeg")
+    formats: tuple[str, ...] = ("JPEG",)
+    max_file_bytes: int = field(default=3_000_000, metadata={"check": lambda v: _check(v > 0, "> 0")})
+    min_height: int = field(default=100, metadata={"check": lambda v: _check(1 <= v <= 65500, "1..65500")})
+    max_height: int = field(default=2000, metadata={"check": lambda v: _check(1 <= v <= 65500, "1..65500")})
+    watermark_min_score: float = field(default=0.82, metadata={"check": lambda v: _check(0 < v < 1, "0 < score < 1")})
+    watermark_min_width: float = field(default=0.08, metadata={"check": lambda v: _check(0.01 <= v <= 1, "0.01..1 of the width")})
+    watermark_max_width: float = field(default=0.6, metadata={"check": lambda v: _check(0.01 <= v <= 1, "0.01..1 of the width")})
+
+
 SECTIONS = {"naming": Naming, "input": Input, "detail": Detail, "watermark": Watermark,
-            "master": Master, "backup": Backup, "main_image": MainImage, "colour": Colour}
+            "master": Master, "backup": Backup, "main_image": MainImage, "colour": Colour,
+            "validate": Validate}
 
 
 @dataclass(frozen=True)
@@ -176,6 +192,7 @@ class Profile:
     backup: Backup = Backup()
     main_image: MainImage = MainImage()  # not in the fingerprint: detail images ignore it
     colour: Colour = Colour()
+    validate: Validate = Validate()  # not in the fingerprint: checks only, renders nothing
     fingerprint: str = ""
 
     def asset(self, rel: str) -> Path:

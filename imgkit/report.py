@@ -45,3 +45,5 @@ def _printable(value):
 
 def write_report(summary) -> None:
     atomic_write(summary.out / "report.json", to_json(summary).encode("utf-8"))
+    from .report_html import write_build_page  # report.html beside it (README: the report)
+    write_build_page(summary)

@@ -144,3 +144,19 @@ def test_cli_check_exit_codes(cli, tmp_path):
 def test_jpeg_ringing_is_not_taken_for_an_oversized_logo(tmp_path, quality):
     path = save(hand_made(), tmp_path / "q.jpg", "JPEG", quality=quality)
     assert rules(check_main_image(path, SERVICE)) == []
+
+
+def test_validate_takes_one_main_image_file(tmp_path):
+    """`imgkit validate main.jpg -p taobao-service` judges a single main image (issue 4)."""
+    from click.testing import CliRunner
+    from PIL import Image
+
+    from imgkit.cli import main
+
+    white = tmp_path / "white.png"
+    Image.new("RGB", (400, 400), "white").save(white)
+    runner = CliRunner()
+    bad = runner.invoke(main, ["validate", str(white), "-p", "taobao-service"])
+    assert bad.exit_code == 1 and "main.background" in bad.stderr
+    missing = runner.invoke(main, ["validate", str(tmp_path / "nope.png"), "-p", "taobao-service"])
+    assert missing.exit_code == 2

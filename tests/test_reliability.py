@@ -64,7 +64,7 @@ def test_full_disk_stops_cleanly_and_the_next_run_completes(shoot, tmp_path):
         again = imgkit("build", shoot, "-o", out, "-j", "2")
         assert again.returncode == 0, again.stderr
         assert f"{17 - len(rows)} processed, {len(rows)} up to date" in again.stderr
-        assert len(outputs_complete(out)) == 2 * 17 + 1      # + report.json
+        assert len(outputs_complete(out)) == 2 * 17 + 2      # + report.json and report.html
     assert tree_hashes(shoot) == before
 
 

@@ -50,3 +50,4 @@ from . import build  # noqa: E402,F401
 from . import watch  # noqa: E402,F401
 from . import main_image  # noqa: E402,F401
 from . import calibrate  # noqa: E402,F401
+from . import validate  # noqa: E402,F401

@@ -57,7 +57,7 @@ def main_image(logo, company, copy_text, bg, sheet, check_file, spec, photo, pro
     try:
         prof = profiles.load(profile_spec)
         if check_file:
-            sys.exit(_check(check_file, prof, spec, as_json))
+            sys.exit(judge_main_image(check_file, prof, spec, as_json))
         if photo:
             sys.exit(_from_photo(photo, prof, out, as_json))
         font = _font(prof)
@@ -151,7 +151,8 @@ def _read_sheet(sheet: Path) -> list[dict]:
     return [row for row in reader if any((v or "").strip() for v in row.values() if isinstance(v, str))]
 
 
-def _check(path: Path, prof, spec_file: Path | None, as_json: bool) -> int:
+def judge_main_image(path: Path, prof, spec_file: Path | None, as_json: bool) -> int:
+    """Judge one main image; findings on stderr (and JSON on stdout); the exit code."""
     from ..pipelines.main_check import check_main_image
 
     spec = None

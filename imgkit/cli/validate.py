@@ -1,0 +1,70 @@
+"""``imgkit validate``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .. import profile as profiles
+from ..errors import ConfigError
+from . import EXIT_FAILED, EXIT_OK, exit_codes, main, profile_option
+
+
+@main.command()
+@click.argument("target", type=click.Path(path_type=Path))
+@profile_option
+@click.option("--json", "json_out", metavar="FILE|-", default=None,
+              help="Write every finding as JSON to FILE, or to stdout with '-'.")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the visual report to FILE (thumbnails in thumbs/ beside it).")
+def validate(target: Path, profile_spec: str, json_out: str | None, html_out: Path | None) -> None:
+    """Check a finished folder against the shop's rules before upload.
+
+    TARGET is an output tree of `imgkit build` (its detail/ images; the build state adds
+    first-seen times and calibration ΔE) or any folder of <ITEM>-<NN>.jpg images, directly
+    in it or in <ITEM>/ folders; or one main image file (checked like main-image --check). Findings are grouped by item on stdout; exit 0 when there
+    is no error-level finding, 1 otherwise, 2 for a usage or profile error.
+
+    Example: imgkit validate listing/ --html listing/report.html --json report-validate.json
+    """
+    from ..validate import as_dict, human_lines
+    from ..validate import validate as run_validate
+
+    with exit_codes():
+        if not target.exists():
+            raise ConfigError(f"{target}: no such folder")
+        prof = profiles.load(profile_spec)
+        if target.is_file():  # one main image, made by imgkit or by hand (rule S1)
+            from .main_image import judge_main_image
+            sys.exit(judge_main_image(target, prof, None, json_out == "-"))
+        result = run_validate(target, prof)
+    data = as_dict(result)
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    if json_out == "-":
+        click.echo(text)
+    else:
+        for line in human_lines(result):
+            click.echo(line)
+        if json_out:
+            Path(json_out).write_text(text + "\n", encoding="utf-8")
+    if html_out:
+        from .. import report_html
+        rejections = _rejections(result.target) if result.tree == "build" else []
+        page = html_out.resolve()
+        report_html.write(page, report_html.view(data, result.target, page, rejections=rejections,
+                                                 title=f"imgkit validation: {result.target.name}"))
+        click.echo(f"imgkit: report -> {page}", err=True)
+    sys.exit(EXIT_OK if result.ok else EXIT_FAILED)
+
+
+def _rejections(target: Path) -> list[dict]:
+    """The last build's rejected inputs, from its report.json (none when it is missing)."""
+    try:
+        report = json.loads((target / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [{"source": f.get("source", ""), "reason": f.get("reason", "")}
+            for f in report.get("files", []) if f.get("status") == "rejected"]
