@@ -47,7 +47,6 @@ def resolve(charts: list[Candidate], out: Path, profile: Profile,
     """Calibrations by scope (item, "" for the session, "*" for an override) and chart outcomes."""
     if override is not None:
         return {EVERYTHING: _use(override, str(override))}, []
-    from .pipelines.calibrate import calibrate_photo, read_photo, save_calibration
     uses: dict[str, CalibrationUse] = {}
     outcomes: list[Outcome] = []
     # per scope the newest chart photo wins (a re-shot chart replaces the first)
@@ -56,6 +55,8 @@ def resolve(charts: list[Candidate], out: Path, profile: Profile,
             sha = sha256_file(c.path)
             dest = out / "calibration" / f"{c.item or '_session'}-{sha[:12]}.json"
             if not dest.exists():
+                # imported here: OpenCV and the fits cost 0.1 s of start-up to runs without charts
+                from .pipelines.calibrate import calibrate_photo, read_photo, save_calibration
                 cal = calibrate_photo(c.path, profile.colour.reference)
                 save_calibration(cal, dest, read_photo(c.path)[0])
             use = _use(dest, str(c.path))

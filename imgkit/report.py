@@ -44,6 +44,10 @@ def _printable(value):
 
 
 def write_report(summary) -> None:
+    """report.json every run; report.html when something changed (a run with nothing to do
+    would rewrite the same page, reading every output's header to do it)."""
     atomic_write(summary.out / "report.json", to_json(summary).encode("utf-8"))
-    from .report_html import write_build_page  # report.html beside it (README: the report)
-    write_build_page(summary)
+    changed = any(o.status not in ("up_to_date", "skipped") for o in summary.outcomes)
+    if changed or not (summary.out / "report.html").exists():
+        from .report_html import write_build_page  # report.html beside it (README: the report)
+        write_build_page(summary)
