@@ -104,6 +104,23 @@ def check_invariants(src: Path, out: Path, names: dict[str, str], before: dict) 
     assert finished_map(out) == names
 
 
+def kill_trial(src: Path, out: Path, trial: int, rng, duration: float) -> bool:
+    """Start build (every fifth trial: watch) into ``out``, SIGKILL it at a random moment,
+    then finish with a normal build. True when the kill came while it was still running."""
+    use_watch = trial % 5 == 4
+    args = (["watch", str(src), "-o", str(out), "--settle", "0", "-j", "1"] if use_watch
+            else ["build", str(src), "-o", str(out), "-j", "2" if trial % 2 else "1"])
+    proc = subprocess.Popen([sys.executable, "-m", "imgkit", *args], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(rng.uniform(0.05, duration * (1.6 if use_watch else 0.95)))
+    killed = proc.poll() is None
+    if killed:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert run(src, out).wait(120) == 0, f"trial {trial}: the re-run failed"
+    return killed
+
+
 def test_25_random_kills_of_build_and_watch(small_shoot, tmp_path):
     """SIGKILL at random moments (seeded), then a normal run: every invariant holds."""
     import random
@@ -117,16 +134,6 @@ def test_25_random_kills_of_build_and_watch(small_shoot, tmp_path):
     killed = 0
     for trial in range(25):
         out = tmp_path / f"t{trial}"
-        use_watch = trial % 5 == 4                  # every fifth trial kills `imgkit watch`
-        args = (["watch", str(small_shoot), "-o", str(out), "--settle", "0", "-j", "1"] if use_watch
-                else ["build", str(small_shoot), "-o", str(out), "-j", "2" if trial % 2 else "1"])
-        proc = subprocess.Popen([sys.executable, "-m", "imgkit", *args], cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.05, duration * (1.6 if use_watch else 0.95)))
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-            killed += 1
-        proc.wait()
-        assert run(small_shoot, out).wait(120) == 0, f"trial {trial}"
+        killed += kill_trial(small_shoot, out, trial, rng, duration)
         check_invariants(small_shoot, out, names, before)
     assert killed >= 20, f"only {killed} of 25 runs were still going when the kill came"

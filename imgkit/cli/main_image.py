@@ -81,7 +81,7 @@ def _font(prof):
 
 
 def _make(logo, company, copy_text, bg, prof, font, out: Path, as_json: bool, *, where: str) -> bool:
-    from ..pipelines.main_image import Refused, Spec, format_for, render, write
+    from ..pipelines.main_image import Refused, Spec, format_for, render
 
     fmt = format_for(out, prof.main_image)
     if fmt not in prof.main_image.formats:
@@ -93,14 +93,7 @@ def _make(logo, company, copy_text, bg, prof, font, out: Path, as_json: bool, *,
         for reason in exc.reasons:
             click.echo(f"imgkit: refused: {where}: {reason}", err=True)
         return False
-    for warning in rendered.warnings:
-        click.echo(f"imgkit: warning: {where}: {warning}", err=True)
-    side = write(rendered, out)
-    if as_json:
-        click.echo(json.dumps(rendered.sidecar, ensure_ascii=False))
-    img = rendered.sidecar["image"]
-    click.echo(f"imgkit: wrote {out} ({img['width']}x{img['height']} {img['format']}, {img['bytes']:,} bytes, "
-               f"font {rendered.sidecar['font']['name']}) and {side.name}", err=True)
+    _emit(rendered, out, where, as_json, f"font {rendered.sidecar['font']['name']}")
     return True
 
 
@@ -174,7 +167,7 @@ def judge_main_image(path: Path, prof, spec_file: Path | None, as_json: bool) ->
 
 
 def _from_photo(photo: Path, prof, out: Path | None, as_json: bool) -> int:
-    from ..pipelines.main_image import Refused, format_for, write
+    from ..pipelines.main_image import Refused, format_for
     from ..pipelines.main_photo import make
 
     if out is None:
@@ -192,13 +185,20 @@ def _from_photo(photo: Path, prof, out: Path | None, as_json: bool) -> int:
         for reason in exc.reasons:
             click.echo(f"imgkit: refused: {photo}: {reason}", err=True)
         return EXIT_FAILED
-    for warning in rendered.warnings:
-        click.echo(f"imgkit: warning: {photo}: {warning}", err=True)
     rendered.sidecar["image"]["file"] = out.name
+    _emit(rendered, out, photo, as_json, f"product fill {rendered.sidecar['fill']:.0%}")
+    return EXIT_OK
+
+
+def _emit(rendered, out: Path, where, as_json: bool, detail: str) -> None:
+    """Warnings, the atomic write with its sidecar, and the one line saying what was written."""
+    from ..pipelines.main_image import write
+
+    for warning in rendered.warnings:
+        click.echo(f"imgkit: warning: {where}: {warning}", err=True)
     side = write(rendered, out)
     if as_json:
         click.echo(json.dumps(rendered.sidecar, ensure_ascii=False))
     img = rendered.sidecar["image"]
     click.echo(f"imgkit: wrote {out} ({img['width']}x{img['height']} {img['format']}, {img['bytes']:,} bytes, "
-               f"product fill {rendered.sidecar['fill']:.0%}) and {side.name}", err=True)
-    return EXIT_OK
+               f"{detail}) and {side.name}", err=True)

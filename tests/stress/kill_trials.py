@@ -10,17 +10,14 @@ state, outputs complete and decodable, no temporary file, indices as in a clean 
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT, photo_set
-from tests.test_crash import check_invariants, finished_map, run
+from tests.conftest import photo_set
+from tests.test_crash import check_invariants, finished_map, kill_trial, run
 
 
 def main() -> None:
@@ -41,21 +38,12 @@ def main() -> None:
         killed = survived = 0
         for trial in range(args.trials):
             out = tmp / f"t{trial}"
-            watch = trial % 5 == 4
-            cmd = (["watch", str(src), "-o", str(out), "--settle", "0", "-j", "1"] if watch
-                   else ["build", str(src), "-o", str(out), "-j", str(1 + trial % 2)])
-            proc = subprocess.Popen([sys.executable, "-m", "imgkit", *cmd], cwd=ROOT,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.02, duration * (1.6 if watch else 0.95)))
-            if proc.poll() is None:
-                os.kill(proc.pid, signal.SIGKILL)
-                killed += 1
-            proc.wait()
-            if run(src, out).wait(120) == 0:
+            try:
+                killed += kill_trial(src, out, trial, rng, duration)
                 check_invariants(src, out, names, before)
                 survived += 1
-            else:
-                print(f"trial {trial}: the re-run failed", file=sys.stderr)
+            except AssertionError as exc:
+                print(f"trial {trial}: {exc}", file=sys.stderr)
         print(f"{args.trials} trials, {killed} killed mid-run, {survived} recovered with every invariant intact")
 
 
