@@ -56,9 +56,10 @@ def resolve(charts: list[Candidate], out: Path, profile: Profile,
             dest = out / "calibration" / f"{c.item or '_session'}-{sha[:12]}.json"
             if not dest.exists():
                 # imported here: OpenCV and the fits cost 0.1 s of start-up to runs without charts
-                from .pipelines.calibrate import calibrate_photo, read_photo, save_calibration
-                cal = calibrate_photo(c.path, profile.colour.reference)
-                save_calibration(cal, dest, read_photo(c.path)[0])
+                from .pipelines.calibrate import calibrate_pixels, read_photo, save_calibration
+                rgb, photo_sha, name = read_photo(c.path)
+                cal = calibrate_pixels(rgb, profile.colour.reference, sha=photo_sha, source=name)
+                save_calibration(cal, dest, rgb)
             use = _use(dest, str(c.path))
         except Rejected as r:
             outcomes.append(Outcome(str(c.path), "rejected", c.item or None, reason=f"colour chart: {r.reason}"))

@@ -45,7 +45,7 @@ def calibrate(photo: Path, reference: str, corners, out: Path | None) -> None:
 
     Example: imgkit calibrate shoot/_calibration/chart.jpg -o session.json
     """
-    from ..pipelines.calibrate import calibrate_photo, read_photo, save_calibration
+    from ..pipelines.calibrate import calibrate_pixels, read_photo, save_calibration
     from ..reference import load_reference
 
     out = out or photo.with_name(photo.stem + ".calibration.json")
@@ -53,8 +53,8 @@ def calibrate(photo: Path, reference: str, corners, out: Path | None) -> None:
         ref = load_reference(reference)
         if not photo.is_file():
             raise ConfigError(f"{photo}: no such file")
-        rgb, _, _ = read_photo(photo)
-        cal = calibrate_photo(photo, ref, corners=corners)
+        rgb, sha, name = read_photo(photo)  # once: for the fit and for the diagnostic PNG
+        cal = calibrate_pixels(rgb, ref, sha=sha, source=name, corners=corners)
         png = save_calibration(cal, out, rgb)
     except ConfigError as exc:
         fail(str(exc))

@@ -140,10 +140,18 @@ def calibrate_photo(source: str | Path | bytes, reference: str | Path | Referenc
     Raises :class:`imgkit.chart.NoChartFound` (a ``Rejected``) when no chart is found,
     ``Rejected`` for an unreadable photo, ``ConfigError`` for a bad reference.
     """
-    ref = reference if isinstance(reference, Reference) else load_reference(reference)
     rgb, sha, name = read_photo(source)
+    return calibrate_pixels(rgb, reference, sha=sha, source=name, corners=corners, methods=methods)
+
+
+def calibrate_pixels(rgb: np.ndarray, reference: str | Path | Reference = "colorchecker24", *,
+                     sha: str = "", source: str = "", corners=None,
+                     methods: tuple[str, ...] | None = None) -> Calibration:
+    """:func:`calibrate_photo` on pixels already read by :func:`read_photo` (callers that also
+    draw the diagnostic PNG decode the photo once)."""
+    ref = reference if isinstance(reference, Reference) else load_reference(reference)
     sample = measure(rgb, ref, corners)
-    return fit_sample(sample, ref, sha=sha, source=name, size=(rgb.shape[1], rgb.shape[0]), methods=methods)
+    return fit_sample(sample, ref, sha=sha, source=source, size=(rgb.shape[1], rgb.shape[0]), methods=methods)
 
 
 def fit_sample(sample: Sample, ref: Reference, *, sha: str = "", source: str = "", size=(0, 0),
@@ -229,5 +237,5 @@ def apply_to_image(im: Image.Image, cal: Calibration) -> Image.Image:
     return out
 
 
-__all__ = ["Calibration", "Patch", "NoChartFound", "calibrate_photo", "load_calibration", "save_calibration",
+__all__ = ["Calibration", "Patch", "NoChartFound", "calibrate_photo", "calibrate_pixels", "load_calibration", "save_calibration",
            "apply_calibration", "apply_to_image", "read_photo", "measure", "fit_sample"]
