@@ -45,7 +45,6 @@ class FileFacts:
     gps: bool = False
     camera_tags: tuple[str, ...] = ()
     decode_error: str | None = None
-    decoded: bool = False            # pixels were decoded (validate), not only the header (build)
     watermark: object | None = None  # core.measure.Match, when searched
     delta_e: float | None = None     # mean ΔE2000 after calibration recorded by build (R8)
     calibration: str | None = None

@@ -179,7 +179,7 @@ def inspect(path: Path, rel: str, item: str | None, index: int | None, stem_ok: 
     match = None
     if mark is not None:
         match = _find(im, mark, profile)
-    return FileFacts(**facts, decoded=True, watermark=match)
+    return FileFacts(**facts, watermark=match)
 
 
 SEARCH_WIDTH = 1024  # wider pictures are searched at this width (a mark is tens of px at least)

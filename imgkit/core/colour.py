@@ -53,9 +53,8 @@ def _decode(v: np.ndarray) -> np.ndarray:
     return np.where(v <= 0.04045, v / 12.92, ((np.abs(v) + 0.055) / 1.055) ** 2.4 * np.sign(v))
 
 
-#: uint8 sRGB → linear light, float64 and float32 tables
+#: uint8 sRGB → linear light
 LINEAR_LUT = _decode(np.arange(256) / 255.0)
-LINEAR_LUT32 = LINEAR_LUT.astype(np.float32)
 
 
 def srgb_to_linear(rgb) -> np.ndarray:
