@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .decoration import Decorations
 from .files import sha256_file
 from .naming import natural_key
 from .profile import Profile
@@ -51,11 +52,14 @@ def required_outputs(profile: Profile) -> tuple[str, ...]:
 
 
 def make_plan(candidates: list[Candidate], state: State, profile: Profile, out: Path,
-              calibration_for=lambda item: None) -> Plan:
-    """``calibration_for(item)`` gives the CalibrationUse for an item's photos, or None."""
+              calibration_for=lambda item: None, decorations: Decorations | None = None) -> Plan:
+    """``calibration_for(item)`` gives the CalibrationUse for an item's photos, or None;
+    ``decorations`` what the sheet and the marks draw on each image (none by default)."""
     plan = Plan(sources=state.sources())
+    decorations = decorations or Decorations(profile)
 
     def render(item: str) -> tuple[str, Path | None, dict | None]:
+        """The fingerprint of an item's undecorated images, its calibration file and summary."""
         use = calibration_for(item)
         if use is None:
             return profile.fingerprint, None, None
@@ -79,7 +83,7 @@ def make_plan(candidates: list[Candidate], state: State, profile: Profile, out: 
             plan.files.append(FileRow(str(c.path), c.size, c.mtime_ns, sha, "duplicate", None))
             return
         have = outputs.get(sha, {})
-        if (s.status == "done" and s.profile_fp == render(s.item)[0]
+        if (s.status == "done" and s.profile_fp == decorations.fingerprint(render(s.item)[0], s.item, s.idx)
                 and all(k in have and (out / have[k]).exists() for k in kinds if k != "backup")
                 and ("backup" not in kinds or Path(have.get("backup", "\0")).exists())):
             plan.outcomes.append(Outcome(str(c.path), "up_to_date", s.item, s.idx, outputs=have,
@@ -88,10 +92,14 @@ def make_plan(candidates: list[Candidate], state: State, profile: Profile, out: 
             return
         plan.jobs.append(job(c, s.item, index=s.idx, sha256=sha))
 
-    def job(c: Candidate, item: str, **kw) -> Job:
+    def job(c: Candidate, item: str, index: int | None = None, **kw) -> Job:
         fingerprint, calibration, _ = render(item)
-        return Job(c.path, c.rel, item, c.size, c.mtime_ns, fingerprint=fingerprint,
-                   calibration=calibration, **kw)
+        if index is None:  # a new photo: its index, so its decoration, is known at publishing
+            return Job(c.path, c.rel, item, c.size, c.mtime_ns, fingerprint=fingerprint,
+                       calibration=calibration, keep_base=decorations.touches(item), **kw)
+        return Job(c.path, c.rel, item, c.size, c.mtime_ns, index=index, calibration=calibration,
+                   fingerprint=decorations.fingerprint(fingerprint, item, index),
+                   decoration=decorations.get(item, index) or None, **kw)
 
     unknown = []
     for c in candidates:

@@ -172,11 +172,112 @@ class Validate:
     watermark_min_score: float = field(default=0.82, metadata={"check": lambda v: _check(0 < v < 1, "0 < score < 1")})
     watermark_min_width: float = field(default=0.08, metadata={"check": lambda v: _check(0.01 <= v <= 1, "0.01..1 of the width")})
     watermark_max_width: float = field(default=0.6, metadata={"check": lambda v: _check(0.01 <= v <= 1, "0.01..1 of the width")})
+    require_facts: bool = False      # R7: the first image of every item carries the facts panel
+    require_captions: bool = False   # R4: images 02..N carry a selling-point caption
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """[sheet]: the product sheet (items.csv) and the header names each column may carry."""
+    file: str = "items.csv"              # in SRC; `--items FILE` overrides; "" = none
+    separator: str = field(default="|", metadata={"check": lambda v: _check(len(v) >= 1, "a non-empty string")})
+    item: tuple[str, ...] = ("item", "货号", "款号", "商品编号", "item_no")
+    name: tuple[str, ...] = ("name", "品名", "商品名称", "名称")
+    colour: tuple[str, ...] = ("colour", "color", "颜色")
+    fabric: tuple[str, ...] = ("fabric", "面料", "材质")
+    size: tuple[str, ...] = ("size", "尺码")
+    dimensions: tuple[str, ...] = ("dimensions", "尺寸", "规格")
+    note: tuple[str, ...] = ("note", "说明", "备注")
+    selling_points: tuple[str, ...] = ("selling_points", "卖点")
+
+    def columns(self) -> dict[str, tuple[str, ...]]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("file", "separator")}
+
+
+FACT_FIELDS = ("name", "item", "colour", "fabric", "size", "dimensions", "note")
+_LAYOUT = {"check": lambda v: _check(v in ("band", "overlay"), "'band' or 'overlay'")}
+_FONT_PX = {"check": lambda v: _check(8 <= v <= 200, "8..200 px")}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """[facts]: the facts panel on each item's first detail image (R6, R7)."""
+    enabled: bool = True
+    layout: str = field(default="band", metadata=_LAYOUT)   # band: below the photo; overlay: over its foot
+    fields: tuple[str, ...] = ("name", "item", "colour", "fabric", "size", "dimensions", "note")
+    labels: tuple[str, ...] = ("品名", "货号", "颜色", "面料", "尺码", "尺寸", "说明")
+    font_size: int = field(default=24, metadata=_FONT_PX)
+    title_size: int = field(default=32, metadata=_FONT_PX)   # the first field, set larger
+    padding: int = field(default=28, metadata={"check": lambda v: _check(0 <= v <= 200, "0..200 px")})
+    line_spacing: float = field(default=1.45, metadata={"check": lambda v: _check(1 <= v <= 3, "1..3")})
+    background: str = field(default="#f5f2ed", metadata=_COLOUR)
+    text_color: str = field(default="#222222", metadata=_COLOUR)
+    label_color: str = field(default="#8a8178", metadata=_COLOUR)
+    opacity: float = field(default=0.85, metadata={"check": lambda v: _check(0 < v <= 1, "0 < opacity <= 1")})
+
+
+@dataclass(frozen=True)
+class Captions:
+    """[captions]: selling-point captions on detail images 02..N (R4)."""
+    enabled: bool = True
+    layout: str = field(default="band", metadata=_LAYOUT)
+    font_size: int = field(default=30, metadata=_FONT_PX)
+    padding: int = field(default=20, metadata={"check": lambda v: _check(0 <= v <= 200, "0..200 px")})
+    background: str = field(default="#2b2b2b", metadata=_COLOUR)
+    text_color: str = field(default="#ffffff", metadata=_COLOUR)
+    opacity: float = field(default=0.8, metadata={"check": lambda v: _check(0 < v <= 1, "0 < opacity <= 1")})
+
+
+@dataclass(frozen=True)
+class Marks:
+    """[mark]: the sold-out label ``imgkit mark`` sets on detail images (R11)."""
+    label: str = "已售罄"
+    font_size: int = field(default=44, metadata=_FONT_PX)
+    background: str = field(default="#c62828", metadata=_COLOUR)
+    text_color: str = field(default="#ffffff", metadata=_COLOUR)
+    opacity: float = field(default=0.9, metadata={"check": lambda v: _check(0 < v <= 1, "0 < opacity <= 1")})
+
+
+PAGE_SECTIONS = ("heading", "details")
+
+
+def _heading_ok(v: str) -> bool:
+    try:
+        v.format(title="T", item="A1023")
+    except (KeyError, IndexError, ValueError):
+        return False
+    return "\n" not in v
+
+
+@dataclass(frozen=True)
+class Page:
+    """[page]: the description page (R5), one template per shop: the detail images on one long
+    canvas, cut into upload slices (``imgkit page``; in ``build`` too with ``in_build``)."""
+    width: int = field(default=750, metadata={"check": lambda v: _check(100 <= v <= 5000, "100..5000 px")})
+    slice_height: int = field(default=1500, metadata={"check": lambda v: _check(100 <= v <= 20000, "100..20000 px")})
+    margin: int = field(default=20, metadata={"check": lambda v: _check(0 <= v <= 1000, "0..1000 px")})
+    spacing: int = field(default=20, metadata={"check": lambda v: _check(0 <= v <= 1000, "0..1000 px")})
+    background: str = field(default="#ffffff", metadata=_COLOUR)
+    heading: str = field(default="{title}", metadata={"check": lambda v: _check(_heading_ok(v), "one line using only {title} and {item}")})
+    heading_size: int = field(default=36, metadata={"check": lambda v: _check(8 <= v <= 400, "8..400 px")})
+    heading_height: int = field(default=0, metadata={"check": lambda v: _check(0 <= v <= 2000, "0..2000 px (0: twice heading_size)")})
+    heading_color: str = field(default="#222222", metadata=_COLOUR)
+    sections: tuple[str, ...] = field(default=PAGE_SECTIONS, metadata={"check": lambda v: _check(
+        "details" in v and len(set(v)) == len(v) and set(v) <= set(PAGE_SECTIONS), "'details' once, optionally 'heading' once")})
+    quality: int = field(default=90, metadata={"check": lambda v: _check(1 <= v <= 100, "1..100")})
+    in_build: bool = False
+
+    @property
+    def band(self) -> int:
+        """Height of the heading band in px (0 when there is no heading)."""
+        if "heading" not in self.sections or not self.heading:
+            return 0
+        return self.heading_height or 2 * self.heading_size
 
 
 SECTIONS = {"naming": Naming, "input": Input, "detail": Detail, "watermark": Watermark,
             "master": Master, "backup": Backup, "main_image": MainImage, "colour": Colour,
-            "validate": Validate}
+            "validate": Validate, "sheet": Sheet, "facts": Facts, "captions": Captions, "mark": Marks, "page": Page}
 
 
 @dataclass(frozen=True)
@@ -193,6 +294,12 @@ class Profile:
     main_image: MainImage = MainImage()  # not in the fingerprint: detail images ignore it
     colour: Colour = Colour()
     validate: Validate = Validate()  # not in the fingerprint: checks only, renders nothing
+    # not in the fingerprint: they shape only decorated images, whose decoration key holds them
+    sheet: Sheet = Sheet()
+    facts: Facts = Facts()
+    captions: Captions = Captions()
+    mark: Marks = Marks()
+    page: Page = Page()  # not in the fingerprint: the page renders no detail image
     fingerprint: str = ""
 
     def asset(self, rel: str) -> Path:
@@ -241,6 +348,7 @@ def load(spec: str = "default") -> Profile:
     profile = Profile(name=data.get("name", path.stem), path=path.resolve(),
                       description=data.get("description", ""), **parts)
     _validate(profile)
+    _validate_page(profile)
     return _with_fingerprint(profile)
 
 
@@ -295,6 +403,13 @@ def _validate(p: Profile) -> None:
         if rel and not p.asset(rel).is_file():
             raise ProfileError(f"{where}: [watermark] {key}: asset {p.asset(rel)} not found")
     _validate_main_image(p)
+    facts = p.facts
+    for name in facts.fields:
+        if name not in FACT_FIELDS:
+            raise ProfileError(f"{where}: [facts] fields: unknown field {name!r} (known: {', '.join(FACT_FIELDS)})")
+    if len(facts.labels) != len(facts.fields):
+        raise ProfileError(f"{where}: [facts] labels must name each of the {len(facts.fields)} fields, "
+                           f"got {len(facts.labels)}")
 
 
 def _validate_main_image(p: Profile) -> None:
@@ -317,6 +432,15 @@ def _validate_main_image(p: Profile) -> None:
         (ax, ay, aw, ah), (bx, by, bw, bh) = boxes[a], boxes[b]
         if ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah:
             raise ProfileError(f"{where}: [main_image] the {a} box and the {b} box overlap")
+
+
+def _validate_page(p: Profile) -> None:
+    g, where = p.page, p.path
+    if 2 * g.margin >= g.width:
+        raise ProfileError(f"{where}: [page] margin {g.margin} leaves no room in a {g.width} px page")
+    if g.band + 2 * g.margin > g.slice_height:
+        raise ProfileError(f"{where}: [page] the heading band ({g.band} px) and margins must fit "
+                           f"in one slice (slice_height = {g.slice_height})")
 
 
 def _with_fingerprint(p: Profile) -> Profile:

@@ -31,6 +31,9 @@ class Progress:
         if kind == "start":
             self.total = data
             return
+        if kind == "warning":
+            self._line(f"warning: {data}")
+            return
         o = data
         if o.status in ("rejected", "skipped"):
             self._line(f"{o.status}: {o.source}: {o.reason}")

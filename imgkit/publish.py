@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from .files import copy_verified, move_into_place
+import numpy as np
+
+from .decoration import Decorations
+from .files import atomic_write, copy_verified, move_into_place
 from .naming import natural_key, next_indices, output_name
+from .pipelines import detail
 from .plan import Outcome, Plan
 from .profile import Profile
 from .state import FileRow, SourceRow, State
-from .work import Result
+from .work import Result, calibration_of
 
 
 class Publisher:
     def __init__(self, state: State, profile: Profile, out: Path, plan: Plan,
-                 calibration_for=lambda item: None):
+                 calibration_for=lambda item: None, decorations: Decorations | None = None):
         self.state, self.profile, self.out, self.plan = state, profile, out, plan
         self.calibration_for = calibration_for
+        self.decorations = decorations or Decorations(profile)
         self.sources = plan.sources               # updated as items are published
         backup = profile.backup.dir
         self.backup = (out / Path(backup).expanduser()).resolve() if backup else None
@@ -51,8 +57,7 @@ class Publisher:
         batch = list(zip(rerender + fresh, indices, strict=True))
         if not batch:
             return outcomes
-        rows = [SourceRow(r.sha256, item, idx, str(r.job.path), r.job.size, r.ext, r.captured,
-                          "publishing", r.job.fingerprint or self.profile.fingerprint) for r, idx in batch]
+        rows = [self._decorated(r, item, idx) for r, idx in batch]
         use = self.calibration_for(item)
         applied = use.as_outcome_field() if use else None
         files = [FileRow(str(r.job.path), r.job.size, r.job.mtime_ns, r.sha256, "source", None)
@@ -73,6 +78,24 @@ class Publisher:
         self.state.finish_publish(done)
         self.state.put_files(files)
         return outcomes
+
+    def _decorated(self, r: Result, item: str, idx: int) -> SourceRow:
+        """The source's row; a new photo's detail image gets the decoration of its index now."""
+        deco = self.decorations.get(item, idx)
+        fingerprint = r.job.fingerprint or self.profile.fingerprint
+        if r.job.index is None:
+            fingerprint = self.decorations.fingerprint(fingerprint, item, idx)
+            if deco:
+                if "base" in r.staged:
+                    blob = detail.finish(self.profile, np.load(r.staged["base"]), deco)
+                else:  # not foreseen when planned: render again from the staged original
+                    blob = detail.run(self.profile, r.staged["raw"].read_bytes(), decoration=deco,
+                                      calibration=calibration_of(r.job.calibration)).outputs["detail"]
+                atomic_write(r.staged["detail"], blob)
+        if "base" in r.staged:
+            r.staged["base"].unlink(missing_ok=True)
+        return SourceRow(r.sha256, item, idx, str(r.job.path), r.job.size, r.ext, r.captured, "publishing",
+                         fingerprint, json.dumps(deco.as_json(), ensure_ascii=False) if deco else None)
 
     def _place(self, r: Result, item: str, idx: int) -> tuple[dict[str, str], tuple[str, ...]]:
         name = output_name(self.profile.naming.template, item, idx)

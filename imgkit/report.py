@@ -23,6 +23,7 @@ def as_dict(summary) -> dict:
         "profile": {"name": summary.profile.name, "path": str(summary.profile.path),
                     "fingerprint": summary.profile.fingerprint},
         "summary": {**counts, "elapsed_s": round(summary.elapsed, 3), "ok": summary.ok},
+        "warnings": list(summary.warnings),
         "files": [{k: v for k, v in asdict(o).items() if v not in (None, (), {}, [])}
                   for o in summary.outcomes],
     }

@@ -48,6 +48,7 @@ class FileFacts:
     watermark: object | None = None  # core.measure.Match, when searched
     delta_e: float | None = None     # mean ΔE2000 after calibration recorded by build (R8)
     calibration: str | None = None
+    decoration: dict | None = None   # what build drew on it (facts, caption, marks); None: unknown
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,22 @@ def freshness_overdue(rule: Rule, it: ItemFacts, ctx: Context, errors: int) -> I
                       f"and still failing {errors} error rule{'s' * (errors != 1)}", item=it.item)
 
 
+# --- annotations (R4, R6/R7): what build recorded drawing on each image --------------------
+
+def facts_missing(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    if ctx.profile.validate.require_facts and f.decoration is not None \
+            and f.index == ctx.profile.naming.start and not f.decoration.get("facts"):
+        yield rule.at("the big image carries no facts panel (add the item's row to the product sheet)",
+                      file=f.path, item=f.item)
+
+
+def caption_missing(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    if ctx.profile.validate.require_captions and f.decoration is not None \
+            and f.index is not None and f.index > ctx.profile.naming.start and not f.decoration.get("caption"):
+        yield rule.at("selling-point image without a caption (add it to the sheet's selling_points / 卖点)",
+                      file=f.path, item=f.item)
+
+
 RULES: tuple[Rule, ...] = (
     Rule("naming.template", ERROR, "file name is the profile's template for its item and index", "file", naming_template),
     Rule("naming.extension", ERROR, "extension is one the profile allows", "file", naming_extension),
@@ -258,6 +275,8 @@ RULES: tuple[Rule, ...] = (
     Rule("colour.depth", ERROR, "8 bits per channel", "file", colour_depth),
     Rule("colour.alpha", ERROR, "no alpha channel in a JPEG file", "file", colour_alpha),
     Rule("colour.delta_e", ERROR, "recorded calibration ΔE2000 within [colour] max_delta_e", "file", calibration_delta_e),
+    Rule("facts.missing", ERROR, "with [validate] require_facts: the first image carries the facts panel", "file", facts_missing),
+    Rule("caption.missing", ERROR, "with [validate] require_captions: images 02..N carry a caption", "file", caption_missing),
     Rule("file.decode", ERROR, "decodes cleanly", "file", file_decode),
     Rule("file.format", ERROR, "format is one of [validate] formats", "file", file_format),
     Rule("file.size", ERROR, "file size within [validate] max_file_bytes", "file", file_size),

@@ -25,6 +25,8 @@ from functools import partial
 from pathlib import Path
 
 from . import charts
+from . import sheet as sheets
+from .decoration import Decorations
 from .errors import ConfigError, OutputError
 from .lock import forget_inherited, locked
 from .plan import Outcome, make_plan
@@ -32,6 +34,7 @@ from .profile import Profile
 from .publish import Publisher
 from .report import write_report
 from .scan import Candidate, Refusal, scan
+from .sheet import Sheet
 from .state import State
 from .work import Job, Result, process
 
@@ -43,6 +46,7 @@ class Summary:
     profile: Profile
     outcomes: list[Outcome] = field(default_factory=list)
     elapsed: float = 0.0
+    warnings: list[str] = field(default_factory=list)   # not failures: e.g. an item with no sheet row
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
@@ -114,10 +118,11 @@ class Session:
         finally:
             self._lock.__exit__(*exc)
 
-    def run(self, candidates: list[Candidate], refusals: list[Refusal]) -> list[Outcome]:
+    def run(self, candidates: list[Candidate], refusals: list[Refusal], sheet: Sheet | None = None) -> list[Outcome]:
+        """``sheet``: the product sheet whose facts and captions decorate the detail images."""
         outcomes = [Outcome(str(r.path), r.status, reason=r.reason) for r in refusals]
         try:
-            return self._run(candidates, outcomes)
+            return self._run(candidates, outcomes, sheet)
         except sqlite3.OperationalError as exc:  # "database or disk is full"
             raise OutputError(f"{self.out}: cannot record the state ({exc}); free space and run again") from None
         except OSError as exc:
@@ -125,20 +130,21 @@ class Session:
                 raise OutputError(f"{self.out}: {exc.strerror}; free space and run again") from None
             raise
 
-    def _run(self, candidates: list[Candidate], outcomes: list[Outcome]) -> list[Outcome]:
+    def _run(self, candidates: list[Candidate], outcomes: list[Outcome], sheet: Sheet | None) -> list[Outcome]:
         photos = [c for c in candidates if c.role != "chart"]
         found, chart_outcomes = charts.resolve([c for c in candidates if c.role == "chart"], self.out,
                                                self.profile, self.override)
         self.calibrations.update(found)
         outcomes += chart_outcomes
         calibration_for = partial(charts.for_item, self.calibrations)
-        plan = make_plan(photos, self.state, self.profile, self.out, calibration_for)
+        decorations = Decorations(self.profile, sheet, self.state.marks())
+        plan = make_plan(photos, self.state, self.profile, self.out, calibration_for, decorations)
         outcomes += plan.outcomes
         for o in outcomes:
             self.on_event("outcome", o)
         self.state.put_files(plan.files)
         self.on_event("start", len(plan.jobs))
-        publisher = Publisher(self.state, self.profile, self.out, plan, calibration_for)
+        publisher = Publisher(self.state, self.profile, self.out, plan, calibration_for, decorations)
         pending = Counter(j.item for j in plan.jobs)
         done: dict[str, list[Result]] = defaultdict(list)
         if self.executor == "dask" and plan.jobs:
@@ -162,18 +168,31 @@ class Session:
                         self.on_event("outcome", o)
         finally:
             results.close()  # cancels the jobs not started
+        if self.profile.page.in_build:  # R5: the description page of every item that changed
+            from .page import render_pages
+            render_pages(self.out, sorted({o.item for o in outcomes if o.status == "processed" and o.item}),
+                         self.profile)
         return outcomes
 
 
 def build(src: Path, out: Path | None, profile: Profile, *, jobs: int = 0,
           on_event: Callable[[str, object], None] = lambda kind, data: None,
-          executor: str = "local", scheduler: str | None = None, calibration: Path | None = None) -> Summary:
+          executor: str = "local", scheduler: str | None = None, calibration: Path | None = None,
+          items: Path | None = None) -> Summary:
+    """``items``: the product sheet, instead of ``SRC/items.csv``."""
     start = time.perf_counter()
     src, out = resolve_paths(src, out)
     summary = Summary(src, out, profile)
+    sheet = sheets.find(src, profile, items)
     with Session(out, profile, jobs=jobs, on_event=on_event, executor=executor, scheduler=scheduler,
                  calibration=calibration) as session:
-        summary.outcomes = session.run(*scan(src, profile, skip=out))
+        candidates, refusals = scan(src, profile, skip=out, sheet=sheet.path if sheet else None)
+        summary.outcomes = session.run(candidates, refusals, sheet)
+        if sheet is not None:
+            summary.warnings = sheets.warnings(sheet, {c.item for c in candidates if c.role != "chart"},
+                                               {s.item for s in session.state.sources().values()})
+            for w in summary.warnings:
+                on_event("warning", w)
         summary.elapsed = time.perf_counter() - start
         write_report(summary)
     return summary

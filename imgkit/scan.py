@@ -36,12 +36,14 @@ class Refusal:
     status: str = "rejected"    # or "skipped": not an image at all, reported but no failure
 
 
-def scan(src: Path, profile: Profile, *, skip: Path | None = None) -> tuple[list[Candidate], list[Refusal]]:
+def scan(src: Path, profile: Profile, *, skip: Path | None = None,
+         sheet: Path | None = None) -> tuple[list[Candidate], list[Refusal]]:
     """Every usable file under ``src`` in (item, natural name) order, and every refusal.
 
     The item is the first folder under ``src``; a file lying directly in ``src`` names its
     item at the start of its file name. Symbolic links are not followed. ``skip`` (the
-    output tree, should it lie inside SRC) is never scanned.
+    output tree, should it lie inside SRC) is never scanned; ``sheet`` (the product sheet) is
+    not reported as a file that is not an image.
     """
     found: list[Candidate] = []
     refused: list[Refusal] = []
@@ -51,7 +53,8 @@ def scan(src: Path, profile: Profile, *, skip: Path | None = None) -> tuple[list
         dirs[:] = sorted((d for d in dirs if not is_ignored(d) and (skip is None or here / d != skip)
                           and not _refuse_link(here / d, refused)), key=natural_key)
         for name in names:
-            sort_into(classify(src, here / name, profile), found, refused)
+            if sheet is None or here / name != sheet:
+                sort_into(classify(src, here / name, profile), found, refused)
     return order(found), refused
 
 

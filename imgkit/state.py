@@ -8,7 +8,9 @@
 - ``outputs``: the files made for a source, by kind (detail, raw, master, backup).
 
 ``sources.calibration``/``delta_e`` name the colour calibration applied and its mean
-ΔE2000 after correction (R8), for validation and the report.
+ΔE2000 after correction (R8), for validation and the report; ``sources.decoration`` is the
+JSON of what is drawn on the detail image (facts panel, caption, sold-out labels).
+``marks`` holds the sold-out labels ``imgkit mark`` set, so every later render keeps them.
 """
 
 from __future__ import annotations
@@ -30,9 +32,13 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE TABLE IF NOT EXISTS outputs (
     sha256 TEXT NOT NULL, kind TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (sha256, kind));
 CREATE INDEX IF NOT EXISTS sources_size ON sources (size);
+CREATE TABLE IF NOT EXISTS marks (
+    item TEXT NOT NULL, idx INTEGER NOT NULL, label TEXT NOT NULL, made REAL NOT NULL,
+    PRIMARY KEY (item, idx, label));
 """
 #: columns added after the first release: (table, column, type), added when missing
-MIGRATIONS = (("sources", "calibration", "TEXT"), ("sources", "delta_e", "REAL"))
+MIGRATIONS = (("sources", "calibration", "TEXT"), ("sources", "delta_e", "REAL"),
+              ("sources", "decoration", "TEXT"))
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class SourceRow:
     captured: str | None
     status: str
     profile_fp: str | None
+    decoration: str | None = None   # JSON of the Decoration drawn on the detail image
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,8 @@ class State:
 
     # reads: loaded whole, a shoot is thousands of rows at most
     def sources(self) -> dict[str, SourceRow]:
-        rows = self.db.execute("SELECT sha256, item, idx, path, size, ext, captured, status, profile_fp FROM sources")
+        rows = self.db.execute("SELECT sha256, item, idx, path, size, ext, captured, status, profile_fp,"
+                               " decoration FROM sources")
         return {r[0]: SourceRow(*r) for r in rows}
 
     def files(self) -> dict[str, FileRow]:
@@ -97,10 +105,11 @@ class State:
             for s in sources:
                 self.db.execute(
                     "INSERT INTO sources (sha256, item, idx, path, size, ext, captured, status, profile_fp,"
-                    " first_seen, updated) VALUES (?,?,?,?,?,?,?,'publishing',?,?,?)"
+                    " decoration, first_seen, updated) VALUES (?,?,?,?,?,?,?,'publishing',?,?,?,?)"
                     " ON CONFLICT (sha256) DO UPDATE SET status='publishing', path=excluded.path,"
-                    " profile_fp=excluded.profile_fp, updated=excluded.updated",
-                    (s.sha256, s.item, s.idx, s.path, s.size, s.ext, s.captured, s.profile_fp, now, now))
+                    " profile_fp=excluded.profile_fp, decoration=excluded.decoration, updated=excluded.updated",
+                    (s.sha256, s.item, s.idx, s.path, s.size, s.ext, s.captured, s.profile_fp, s.decoration,
+                     now, now))
             self._put_files(files, now)
 
     def finish_publish(self, done: list[tuple[str, dict[str, str], float, str | None, float | None]]) -> None:
@@ -111,6 +120,28 @@ class State:
                                 " WHERE sha256=?", (ms, time.time(), calibration, delta_e, sha))
                 self.db.executemany("INSERT OR REPLACE INTO outputs (sha256, kind, path) VALUES (?,?,?)",
                                     [(sha, kind, path) for kind, path in outputs.items()])
+
+    def marks(self) -> dict[tuple[str, int], tuple[str, ...]]:
+        """Sold-out label lines by (item, index), oldest first."""
+        out: dict[tuple[str, int], tuple[str, ...]] = {}
+        for item, idx, label in self.db.execute("SELECT item, idx, label FROM marks ORDER BY made, rowid"):
+            out[(item, idx)] = out.get((item, idx), ()) + (label,)
+        return out
+
+    def set_marks(self, item: str, marks: dict[int, tuple[str, ...]]) -> None:
+        """Replace the labels of ``item``'s images with ``marks`` (index -> lines)."""
+        now = time.time()
+        with self._tx():
+            self.db.execute("DELETE FROM marks WHERE item=?", (item,))
+            self.db.executemany("INSERT OR IGNORE INTO marks (item, idx, label, made) VALUES (?,?,?,?)",
+                                [(item, idx, label, now + n * 1e-6) for idx, labels in marks.items()
+                                 for n, label in enumerate(labels)])
+
+    def rendered(self, sha: str, profile_fp: str, decoration: str | None) -> None:
+        """An output re-rendered in place (``imgkit mark``): what it now carries."""
+        with self._tx():
+            self.db.execute("UPDATE sources SET profile_fp=?, decoration=?, updated=? WHERE sha256=?",
+                            (profile_fp, decoration, time.time(), sha))
 
     def put_files(self, files: list[FileRow]) -> None:
         with self._tx():

@@ -9,6 +9,7 @@ ICC, watermark match) is the only I/O; the rules judge the measured facts.
 from __future__ import annotations
 
 import io
+import json
 import os
 import sqlite3
 import time
@@ -82,7 +83,7 @@ def validate(target: Path, profile: Profile, *, pixels: bool = True, jobs: int =
         facts = inspect(path, rel, item, index, stem_ok, profile, mark=mark, pixels=pixels)
         rec = state.get("outputs", {}).get(rel)
         if rec:
-            facts = replace(facts, delta_e=rec[1], calibration=rec[0])
+            facts = replace(facts, calibration=rec[0], delta_e=rec[1], decoration=json.loads(rec[2] or "{}"))
         return facts
 
     workers = jobs or min(8, os.cpu_count() or 1)
@@ -224,7 +225,7 @@ def _bits(im: Image.Image, data: bytes) -> int:
 
 
 def _read_state(target: Path) -> dict:
-    """First-seen time per item and (calibration, ΔE) per detail output, read-only."""
+    """First-seen time per item and (calibration, ΔE, decoration JSON) per detail output, read-only."""
     path = target / ".imgkit" / "state.sqlite"
     if not path.is_file():
         return {}
@@ -235,8 +236,8 @@ def _read_state(target: Path) -> dict:
     try:
         first = dict(db.execute("SELECT item, MIN(first_seen) FROM sources GROUP BY item"))
         cols = {r[1] for r in db.execute("PRAGMA table_info(sources)")}
-        extra = "s.calibration, s.delta_e" if {"calibration", "delta_e"} <= cols else "NULL, NULL"
-        outputs = {p: (c, d) for p, c, d in db.execute(
+        extra = ", ".join(f"s.{c}" if c in cols else "NULL" for c in ("calibration", "delta_e", "decoration"))
+        outputs = {p: (c, d, deco) for p, c, d, deco in db.execute(
             f"SELECT o.path, {extra} FROM outputs o JOIN sources s ON s.sha256 = o.sha256 WHERE o.kind = 'detail'")}
     except sqlite3.Error:
         return {}

@@ -23,12 +23,14 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from .errors import OutputError
+from . import sheet as sheets
+from .errors import ConfigError, OutputError
 from .plan import Outcome
 from .profile import Profile
 from .report import write_report
 from .runner import Session, Summary
 from .scan import Candidate, Refusal, classify, order, sort_into
+from .sheet import Sheet
 from .state import FileRow
 
 
@@ -69,11 +71,17 @@ class Watcher:
         self.inbox_id: tuple[int, int] | None = None
         self.next_rescan = 0.0
         self.started = time.monotonic()
+        self.sheet_path = inbox / profile.sheet.file if profile.sheet.file else None
+        self.sheet: Sheet | None = None
+        self.sheet_stamp: tuple[int, int] | None = None   # (size, mtime) of the sheet last read
 
     # the loop ---------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> dict[str, Outcome]:
         with Session(self.out, self.profile, jobs=self.jobs, on_event=self.on_event) as session:
             self.known = session.state.files()
+            if self.sheet_path and self.sheet_path.is_file():  # before the backlog: no render twice
+                st = self.sheet_path.stat()
+                self._read_sheet(_Seen(st.st_size, st.st_mtime_ns, 0.0))
             kind = f"polling every {self.poll_interval:g} s" if self.polling else "native events"
             self.log(f"watching {self.inbox} ({kind}, settle {self.settle:g} s) -> {self.out}")
             while not stop.is_set():
@@ -163,6 +171,8 @@ class Watcher:
             return
         if not path.is_relative_to(self.inbox) or path.is_relative_to(self.out):
             return
+        if path == self.sheet_path and self.sheet_stamp == (st.st_size, st.st_mtime_ns):
+            return
         row = self.known.get(str(path))
         if row is not None and (row.size, row.mtime_ns) == (st.st_size, st.st_mtime_ns) \
                 and (row.status != "rejected" or row.profile_fp == self.profile.fingerprint):
@@ -183,6 +193,11 @@ class Watcher:
             seen = self.pending.get(path)
             if seen is None:
                 continue
+            if path == self.sheet_path:
+                if now - seen.since >= self.settle:
+                    del self.pending[path]
+                    self._read_sheet(seen)
+                continue
             what = classify(self.inbox, path, self.profile)
             if what is None:
                 del self.pending[path]
@@ -201,6 +216,18 @@ class Watcher:
                 sort_into(what, found, refused)
         return (order(found), refused) if found or refused else None
 
+    def _read_sheet(self, seen: _Seen) -> None:
+        """A new or changed product sheet: every photo is planned again, so the images whose
+        facts or captions changed are re-rendered (and only those)."""
+        try:
+            self.sheet = sheets.load(self.sheet_path, self.profile)
+            self.log(f"product sheet {self.sheet_path.name}: {len(self.sheet.rows)} items")
+        except ConfigError as exc:
+            self.log(f"error: {exc}; keeping the sheet read before")
+        self.sheet_stamp = (seen.size, seen.mtime_ns)
+        self.known = {}
+        self._walk(self.inbox)
+
     def _process(self, session: Session, batch: tuple[list[Candidate], list[Refusal]]) -> None:
         found, refused = batch
         for r in refused:
@@ -210,7 +237,7 @@ class Watcher:
             except OSError:
                 pass
         try:
-            outcomes = session.run(found, refused)
+            outcomes = session.run(found, refused, self.sheet)
         except OutputError as exc:  # the files stay unknown to the state: a rescan retries them
             self.log(f"error: {exc}")
             self.next_rescan = time.monotonic() + max(self.rescan_every, 10.0)

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
+from .decoration import Decoration
 from .errors import ProfileError, Rejected
 from .files import atomic_write, sha256_bytes, sha256_file
 from .pipelines import detail
@@ -29,6 +32,8 @@ class Job:
     sha256: str | None = None       # expected content, when already known
     fingerprint: str = ""           # of everything that shapes the output (profile + calibration)
     calibration: Path | None = None  # colour calibration JSON to apply
+    decoration: Decoration | None = None  # for a known index: what to draw on it
+    keep_base: bool = False         # a new photo of a decorated item: keep its undecorated pixels
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,8 @@ def process(job: Job, profile: Profile, staging: Path) -> Result:
         if job.sha256 and sha != job.sha256:
             return Result(job, sha, reason="file changed while imgkit was reading it; run again",
                           transient=True)
-        frame = detail.run(profile, data, calibration=_calibration(job.calibration))
+        frame = detail.run(profile, data, calibration=calibration_of(job.calibration),
+                           decoration=job.decoration, keep_base=job.keep_base)
         ext = job.path.suffix.lower()
         staged = {"raw": staging / f"{sha}.raw{ext}"}
         atomic_write(staged["raw"], data)
@@ -68,6 +74,9 @@ def process(job: Job, profile: Profile, staging: Path) -> Result:
         for kind, blob in frame.outputs.items():
             staged[kind] = staging / f"{sha}.{kind}{'.png' if kind == 'master' else '.jpg'}"
             atomic_write(staged[kind], blob)
+        if frame.base is not None:  # staging is scratch, wiped by the next run: no fsync needed
+            staged["base"] = staging / f"{sha}.base.npy"
+            np.save(staged["base"], frame.base)
         return Result(job, sha, captured=frame.source.captured, ext=ext, staged=staged,
                       notes=frame.notes, ms=(time.perf_counter() - start) * 1000)
     except Rejected as r:
@@ -89,7 +98,7 @@ def _load_calibration(path: Path):
     return load_calibration(path)
 
 
-def _calibration(path: Path | None):
+def calibration_of(path: Path | None):
     return None if path is None else _load_calibration(path)
 
 

@@ -51,3 +51,5 @@ from . import watch  # noqa: E402,F401
 from . import main_image  # noqa: E402,F401
 from . import calibrate  # noqa: E402,F401
 from . import validate  # noqa: E402,F401
+from . import page  # noqa: E402,F401
+from . import mark  # noqa: E402,F401

@@ -25,14 +25,19 @@ from . import EXIT_FAILED, EXIT_OK, exit_codes, main, profile_option
               help="Dask scheduler (tcp://HOST:8786); without it a LocalCluster of -j workers starts here.")
 @click.option("--calibration", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Colour calibration JSON (from imgkit calibrate) for every photo, instead of charts in SRC.")
+@click.option("--items", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Product sheet (CSV: item, name, colour, …, selling_points) [default: SRC/items.csv].")
 @click.option("--json", "as_json", is_flag=True, help="Print every output and rejection as JSON on stdout.")
 def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: str,
-          scheduler: str | None, calibration: Path | None, as_json: bool) -> None:
+          scheduler: str | None, calibration: Path | None, items: Path | None, as_json: bool) -> None:
     """Process a shoot folder: name, size, watermark; keep the raw originals.
 
     The item number is the first folder under SRC (SRC/A1023/IMG_0001.JPG) or, for files
     directly in SRC, the start of the file name (A1023_front.jpg). Re-running does only
     what is new or changed.
+
+    A product sheet (SRC/items.csv, or --items) sets each item's facts on its first image
+    and its selling points as captions on the next ones.
 
     With --executor dask, jobs run on a Dask cluster; OUT and SRC must be on storage every
     worker sees at the same paths. Planning and the state stay here.
@@ -47,7 +52,7 @@ def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: s
         prof = profiles.load(profile_spec)
         with Progress(sys.stderr) as progress:
             summary = run_build(src, out, prof, jobs=jobs, on_event=progress.event,
-                                executor=executor, scheduler=scheduler, calibration=calibration)
+                                executor=executor, scheduler=scheduler, calibration=calibration, items=items)
     if as_json:
         click.echo(to_json(summary))
     c = summary.count

@@ -13,6 +13,7 @@ from PIL import Image
 
 from .. import imaging
 from ..core.blend import alpha_over
+from ..decoration import Decoration
 from ..errors import Rejected
 from ..profile import Profile
 from ..watermark import placement, scaled_mark
@@ -32,6 +33,9 @@ class Frame:
     outputs: dict[str, bytes] = field(default_factory=dict)
     calibration: object | None = None   # a pipelines.calibrate.Calibration, from a chart photo
     corrected: bool = False
+    decoration: Decoration | None = None  # facts panel, caption, sold-out labels (R4, R6/R7, R11)
+    keep_base: bool = False               # keep the photo as it is before decoration in ``base``
+    base: np.ndarray | None = None
 
 
 def decode(f: Frame) -> Frame:
@@ -98,6 +102,19 @@ def orient(f: Frame) -> Frame:
     return replace(f, image=imaging.orient(f.image, f.orientation), orientation=1)
 
 
+def decorate(f: Frame) -> Frame:
+    """Facts panel (index 01), selling-point caption (02..N), sold-out labels: from the sheet.
+
+    A new photo's index is known only once its item is published, so with ``keep_base`` the
+    undecorated pixels are kept for the publisher to ``finish`` with the right decoration."""
+    if f.keep_base:
+        f = replace(f, base=np.asarray(f.image))
+    if not f.decoration:
+        return f
+    from .decorate import apply
+    return replace(f, image=apply(f.image, f.decoration, f.profile))
+
+
 def watermark(f: Frame) -> Frame:
     """The shop's own mark, alpha-composited at the profile's place, size and opacity (R2)."""
     w, h = f.image.size
@@ -116,11 +133,21 @@ def encode(f: Frame) -> Frame:
     return replace(f, outputs={**f.outputs, "detail": data})
 
 
-STEPS = (decode, master, resize, colour, flatten, correct, orient, watermark, encode)
+STEPS = (decode, master, resize, colour, flatten, correct, orient, decorate, watermark, encode)
+FINISH = STEPS[STEPS.index(decorate):]
 
 
-def run(profile: Profile, data: bytes, *, calibration=None) -> Frame:
-    frame = Frame(profile=profile, data=data, calibration=calibration)
+def run(profile: Profile, data: bytes, *, calibration=None, decoration: Decoration | None = None,
+        keep_base: bool = False) -> Frame:
+    frame = Frame(profile=profile, data=data, calibration=calibration, decoration=decoration, keep_base=keep_base)
     for step in STEPS:
         frame = step(frame)
     return frame
+
+
+def finish(profile: Profile, base: np.ndarray, decoration: Decoration) -> bytes:
+    """The detail image from kept ``base`` pixels: decorate, watermark, encode."""
+    frame = Frame(profile=profile, data=b"", image=Image.fromarray(base, "RGB"), decoration=decoration)
+    for step in FINISH:
+        frame = step(frame)
+    return frame.outputs["detail"]
