@@ -230,3 +230,24 @@ def test_a_chart_dropped_later_recalibrates_its_item(dirs, corpus):
         assert w.stop() == 0
     assert (out / "detail" / "M1" / "M1-01.jpg").read_bytes() != before
     assert sorted(p.name for p in (out / "detail" / "M1").iterdir()) == ["M1-01.jpg", "M1-02.jpg"]
+
+
+def test_a_changed_product_sheet_rerenders_just_the_images_it_touches(dirs):
+    inbox, out = dirs
+    photos(inbox / "S1", 3)
+    photos(inbox / "S2", 1, prefix="s2_")
+    (inbox / "items.csv").write_text("货号,品名,卖点\nS1,亚麻衬衫,领口|袖口\n", encoding="utf-8")
+    w = Watch(inbox, out)
+    try:
+        w.wait_for(r"processed: ", n=4)
+        assert w.count(r"product sheet items.csv: 1 items") == 1 and w.count(r"skipped: .*items\.csv") == 0
+        first = (out / "detail" / "S1" / "S1-01.jpg").read_bytes()
+        # Excel in China saves GBK; the caption of 03 changes, 02 stays
+        (inbox / "items.csv").write_bytes("货号,品名,卖点\nS1,亚麻衬衫,领口|下摆\n".encode("gbk"))
+        w.wait_for(r"processed: .*S1/IMG_0002\.jpg", n=2, timeout=60)
+        time.sleep(1.5)
+        assert w.count(r"processed: .*S1/IMG_0000\.jpg") == 1 and w.count(r"processed: .*S1/IMG_0001\.jpg") == 1
+        assert w.count(r"processed: .*S2/") == 1
+    finally:
+        assert w.stop() == 0
+    assert (out / "detail" / "S1" / "S1-01.jpg").read_bytes() == first
