@@ -10,7 +10,11 @@
    ≤ 1.0, max ≤ 3.0.
 2. Real photos (``<corpus>/colorchecker``): the chart found in every photo and in none of
    ``negative/``; mean ΔE2000 leave-one-out ≤ 2.5 and ≥ 50 % below the uncorrected photo.
-3. ``apply_calibration`` on a 710 px wide image, per method (best of 30, and the median).
+3. ``apply_calibration`` on a 710 px wide image, per method (best of 30, and the median), and
+   the automatic white balance (estimate + apply) on the same image.
+4. Automatic white balance without a chart (``[colour] auto_white_balance = "bright-neutral"``):
+   the product photos of ``<corpus>/products``, each as shot and under four casts in linear
+   light; mean ΔE2000 to the photo as shot before and after, and whether it was applied.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from imgkit.chart import NoChartFound  # noqa: E402
-from imgkit.core import ccm, colour  # noqa: E402
+from imgkit.core import ccm, colour, white_balance  # noqa: E402
 from imgkit.pipelines.calibrate import apply_calibration, calibrate_photo, fit_sample, measure, read_photo  # noqa: E402
 from imgkit.reference import Reference, load_reference  # noqa: E402
 
@@ -155,7 +159,48 @@ def timing(corpus: Path) -> None:
             apply_calibration(small, cal)
             ts.append((time.perf_counter() - t) * 1000)
         print(f"| {method} | {min(ts):.2f} | {np.median(ts):.2f} |")
+    ts = []
+    for _ in range(30):
+        t = time.perf_counter()
+        white_balance.balance(small, "bright-neutral")
+        ts.append((time.perf_counter() - t) * 1000)
+    print(f"| white balance (bright-neutral, estimate + apply) | {min(ts):.2f} | {np.median(ts):.2f} |")
     print()
+
+
+CASTS = {"warm": (1.0, 0.88, 0.68), "cool": (0.8, 0.9, 1.0), "green": (0.88, 1.0, 0.85), "magenta": (1.0, 0.86, 0.97)}
+
+
+def _mean_de(a: np.ndarray, b: np.ndarray) -> float:
+    small = lambda x: cv2.resize(x, (178, round(x.shape[0] * 178 / x.shape[1])), interpolation=cv2.INTER_AREA)  # noqa: E731
+    return float(np.mean(colour.delta_e_2000(colour.srgb_to_lab(small(a)), colour.srgb_to_lab(small(b)))))
+
+
+def auto_white_balance(corpus: Path) -> None:
+    print("## Automatic white balance without a chart (bright-neutral), product photos at 710 px\n")
+    print("Mean ΔE2000 to the photo as shot: `cast → balanced`; `=` left as shot (reason in the last column).\n")
+    print("| photo | as shot | " + " | ".join(CASTS) + " | as shot: why |")
+    print("|---|---|" + "---|" * len(CASTS) + "---|")
+    shrink = []
+    for photo in sorted((corpus / "products").glob("p*.jpg")):
+        with Image.open(photo) as im:
+            im.draft("RGB", (1420, 1420))
+            im = im.convert("RGB")
+            shot = np.asarray(im.resize((710, round(im.height * 710 / im.width)), Image.Resampling.LANCZOS))
+        same, b0 = white_balance.balance(shot, "bright-neutral")
+        cells = []
+        for gains in CASTS.values():
+            cast = colour.linear_to_srgb(np.clip(colour.srgb_to_linear(shot) * np.array(gains), 0, 1), as_uint8=True)
+            fixed, b = white_balance.balance(cast, "bright-neutral")
+            before, after = _mean_de(cast, shot), _mean_de(fixed, shot)
+            cells.append(f"{before:.1f} → {after:.1f}" if b.applied else f"{before:.1f} =")
+            if b.applied and not b0.applied:
+                shrink.append(1 - after / before)
+        first = f"shifted {_mean_de(same, shot):.1f}" if b0.applied else "="
+        print(f"| {photo.name} | {first} | " + " | ".join(cells) + f" | {b0.reason or 'balanced'} |")
+    if shrink:
+        print(f"\ncast removed on photos left as shot (neutral backdrop), over {len(shrink)} cast photos: "
+              f"median {100 * np.median(shrink):.0f} %, least {100 * np.min(shrink):.0f} %\n")
 
 
 def main() -> int:
@@ -165,6 +210,7 @@ def main() -> int:
     ok = synthetic()
     ok &= real(args.corpus)
     timing(args.corpus)
+    auto_white_balance(args.corpus)
     return 0 if ok else 1
 
 

@@ -50,7 +50,7 @@ class Sample:
     centres: np.ndarray     # (N, 2) x, y
     outlines: np.ndarray    # (N, 4, 2) corners of each patch as found
     regions: np.ndarray     # (N, 4, 2) corners of the sampled inner square
-    rgb: np.ndarray         # (N, 3) median sRGB, 0..255 floats
+    rgb: np.ndarray         # (N, 3) sRGB, interquartile mean per channel, 0..255 floats
     clipped: np.ndarray     # (N,) bool: too many pixels at 255 (or the median at 0)
     how: str                # "detected", "corners" or "boxes"
     score: float = 0.0      # layout score (mean ΔE2000 after one 3×3 fit)
@@ -72,7 +72,12 @@ def _patch_quads(h: np.ndarray, half: float) -> np.ndarray:
 
 
 def sample_quads(rgb: np.ndarray, regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Median colour and clipping flag of each convex region (N, 4, 2) of a uint8 RGB image."""
+    """Robust mean colour and clipping flag of each convex region (N, 4, 2) of a uint8 RGB image.
+
+    The colour is the interquartile mean per channel (the middle half of the values): as
+    robust to specks and glare as the median, but not rounded to whole code values; the
+    sensor noise dithers the 8-bit codes, so the mean of many pixels recovers fractions of a
+    code, which matter in dark channels (a tungsten-lit blue patch is ~10 codes)."""
     h, w = rgb.shape[:2]
     med, clipped = np.zeros((len(regions), 3)), np.zeros(len(regions), bool)
     for i, quad in enumerate(regions):
@@ -86,8 +91,10 @@ def sample_quads(rgb: np.ndarray, regions: np.ndarray) -> tuple[np.ndarray, np.n
         px = rgb[y0:y1, x0:x1][mask.astype(bool)]
         if px.size == 0:
             px = rgb[y0:y1, x0:x1].reshape(-1, 3)
-        med[i] = np.median(px, axis=0)
-        clipped[i] = (px >= CLIP_HIGH).any(axis=1).mean() > CLIP_SHARE or (med[i] <= 0).any()
+        ordered = np.sort(px, axis=0)
+        q = len(ordered) // 4
+        med[i] = ordered[q:len(ordered) - q].mean(axis=0)
+        clipped[i] = (px >= CLIP_HIGH).any(axis=1).mean() > CLIP_SHARE or (ordered[len(ordered) // 2] <= 0).any()
     return med, clipped
 
 

@@ -4,7 +4,8 @@ A chart photo (a name matching ``[colour] chart_patterns``, or any photo in the
 ``[colour] calibration_folder``) calibrates its item when it lies in an item folder, and the
 whole session when it lies directly in SRC or in the calibration folder. ``--calibration
 FILE`` overrides both. Calibrations are written once per chart content to
-``OUT/calibration/<scope>-<sha12>.json`` with the diagnostic PNG beside it, and reused.
+``OUT/calibration/<scope>-<sha12>[-<setup>].json`` with the diagnostic PNG beside it, and
+reused (``<setup>`` names non-default fit settings: other methods, fixed corners, reference).
 """
 
 from __future__ import annotations
@@ -53,12 +54,13 @@ def resolve(charts: list[Candidate], out: Path, profile: Profile,
     for c in sorted(charts, key=lambda c: (natural_key(c.item), c.mtime_ns, natural_key(c.rel))):
         try:
             sha = sha256_file(c.path)
-            dest = out / "calibration" / f"{c.item or '_session'}-{sha[:12]}.json"
+            dest = out / "calibration" / f"{c.item or '_session'}-{sha[:12]}{_setup_tag(profile)}.json"
             if not dest.exists():
                 # imported here: OpenCV and the fits cost 0.1 s of start-up to runs without charts
-                from .pipelines.calibrate import calibrate_pixels, read_photo, save_calibration
+                from .pipelines.calibrate import calibrate_pixels, profile_options, read_photo, save_calibration
                 rgb, photo_sha, name = read_photo(c.path)
-                cal = calibrate_pixels(rgb, profile.colour.reference, sha=photo_sha, source=name)
+                cal = calibrate_pixels(rgb, profile.colour.reference, sha=photo_sha, source=name,
+                                       **profile_options(profile.colour))
                 save_calibration(cal, dest, rgb)
             use = _use(dest, str(c.path))
         except Rejected as r:
@@ -70,6 +72,16 @@ def resolve(charts: list[Candidate], out: Path, profile: Profile,
         uses[c.item] = use
         outcomes.append(Outcome(str(c.path), "chart", c.item or None, calibration=use.as_outcome_field()))
     return uses, outcomes
+
+
+def _setup_tag(profile: Profile) -> str:
+    """Part of a calibration's file name for non-default [colour] fit settings (methods, fixed
+    corners), so changing them calibrates again instead of reusing the old file."""
+    c = profile.colour
+    default = Profile.__dataclass_fields__["colour"].default
+    if (c.methods, c.chart_corners, c.reference) == (default.methods, default.chart_corners, default.reference):
+        return ""
+    return "-" + hashlib.sha256(repr((c.methods, c.chart_corners, c.reference)).encode()).hexdigest()[:8]
 
 
 def for_item(uses: dict[str, CalibrationUse], item: str) -> CalibrationUse | None:

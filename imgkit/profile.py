@@ -149,6 +149,11 @@ class MainImage:
         return tuple(getattr(self, f"{name}_{k}") for k in ("x", "y", "width", "height"))
 
 
+#: the fits of :mod:`imgkit.core.ccm` (its ``METHODS``; named here so profiles load without numpy)
+CCM_METHODS = ("diagonal", "matrix", "root-polynomial", "curve-matrix", "curve-root-polynomial")
+AUTO_WHITE_BALANCE = ("off", "gray-world", "bright-neutral")
+
+
 @dataclass(frozen=True)
 class Colour:
     """[colour]: colour-cast correction (R8) from a chart photo shot in the session."""
@@ -157,6 +162,34 @@ class Colour:
     calibration_folder: str = "_calibration"
     reference: str = "colorchecker24"
     max_delta_e: float = field(default=3.0, metadata={"check": lambda v: _check(0 < v <= 50, "0 < ΔE2000 <= 50")})
+    # fixed set-up: the chart's four outer corners [[x, y], ...] (px after EXIF orientation, any
+    # order), used when detection finds no chart in a chart photo; () = none
+    chart_corners: tuple[tuple[float, float], ...] = field(default=(), metadata={"parse": lambda v: _corners(v)})
+    methods: tuple[str, ...] = field(default=CCM_METHODS, metadata={"check": lambda v: _check(
+        len(v) >= 1 and set(v) <= set(CCM_METHODS), f"one or more of {', '.join(CCM_METHODS)}")})
+    auto_white_balance: str = field(default="off", metadata={"check": lambda v: _check(
+        v in AUTO_WHITE_BALANCE, " or ".join(repr(a) for a in AUTO_WHITE_BALANCE))})
+
+
+def _corners(v) -> tuple[Any, str | None]:
+    """[colour] chart_corners: [] or four [x, y] pairs (pixels) in convex position."""
+    expected = "[] or four [x, y] pixel pairs that form a convex quadrilateral"
+    if v == []:
+        return (), None
+    num = lambda c: isinstance(c, (int, float)) and not isinstance(c, bool) and 0 <= c < 1e6  # noqa: E731
+    if not (isinstance(v, list) and len(v) == 4 and all(isinstance(q, list) and len(q) == 2 and all(map(num, q)) for q in v)):
+        return v, expected
+    pts = tuple((float(x), float(y)) for x, y in v)
+
+    def cross(o, a, b):
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+    # convex position: no point inside (or on) the triangle of the other three, and some area
+    for i in range(4):
+        a, b, c = (pts[j] for j in range(4) if j != i)
+        d = [cross(a, b, pts[i]), cross(b, c, pts[i]), cross(c, a, pts[i])]
+        if all(x >= 0 for x in d) or all(x <= 0 for x in d):
+            return v, expected
+    return pts, None
 
 
 @dataclass(frozen=True)
@@ -363,7 +396,11 @@ def _section(cls, raw: dict[str, Any], name: str, path: Path):
             raise ProfileError(f"{path}: unknown key [{name}] {key!r} (known: {', '.join(known)})")
         f = known[key]
         typ = {"int": int, "float": float, "str": str, "bool": bool}.get(f.type, tuple)
-        if typ is tuple:
+        if "parse" in f.metadata:   # a key with its own shape, e.g. [colour] chart_corners
+            value, problem = f.metadata["parse"](value)
+            if problem:
+                raise ProfileError(f"{path}: [{name}] {key} must be {problem}, got {value!r}")
+        elif typ is tuple:
             if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
                 raise ProfileError(f"{path}: [{name}] {key} must be a list of strings, got {value!r}")
             value = tuple(value)

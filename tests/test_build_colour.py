@@ -90,3 +90,54 @@ def test_calibration_option_overrides_charts(cli, tmp_path, chart_photo):
     assert result.exit_code == 0, result.stderr
     files = [f for f in json.loads(result.stdout)["files"] if f["status"] == "processed"]
     assert len(files) == 11 and all(f["calibration"]["file"] == str(tmp_path / "cal.json") for f in files)
+
+
+def test_auto_white_balance_without_a_chart_neutralises_a_cast_backdrop(tmp_path, corpus):
+    """[colour] auto_white_balance: the detail step balances photos that have no chart calibration."""
+    import io
+
+    from types import SimpleNamespace
+
+    from imgkit import profile
+    from imgkit.core import colour
+    from imgkit.core.ccm import Fit
+    from imgkit.pipelines import detail
+    from tests.conftest import write_profile
+    with Image.open(corpus / "products" / "p16__twin-lens-camera.jpg") as im:
+        lin = colour.srgb_to_linear(np.asarray(im.convert("RGB")))
+    cast = colour.linear_to_srgb(np.clip(lin * [1.0, 0.88, 0.68], 0, 1), as_uint8=True)   # a warm light
+    buf = io.BytesIO()
+    Image.fromarray(cast).save(buf, "JPEG", quality=92)
+    runs = {}
+    for mode in ("off", "bright-neutral"):
+        prof = profile.load(str(write_profile(tmp_path / f"{mode}.toml", colour={"auto_white_balance": mode})))
+        frame = detail.run(prof, buf.getvalue())
+        out = np.asarray(Image.open(io.BytesIO(frame.outputs["detail"])).convert("RGB"))
+        backdrop = colour.srgb_to_lab(out[10:60, 10:60].reshape(-1, 3)).mean(0)   # top left: backdrop, no mark
+        runs[mode] = (np.hypot(backdrop[1], backdrop[2]), frame)
+    assert runs["off"][0] > 8 and runs["bright-neutral"][0] < 1.5
+    assert runs["bright-neutral"][1].corrected and not runs["off"][1].corrected
+    assert any(n.startswith("white balance (bright-neutral): gains") for n in runs["bright-neutral"][1].notes)
+    # a chart calibration, when there is one, is applied instead (no balance on top)
+    cal = SimpleNamespace(fit=Fit("diagonal", np.eye(3)))   # the identity: what apply_calibration needs
+    frame = detail.run(runs["bright-neutral"][1].profile, buf.getvalue(), calibration=cal)
+    assert not any(n.startswith("white balance") for n in frame.notes)
+
+
+def test_profile_methods_shape_the_build_calibration_and_a_change_recalibrates(cli, tmp_path, chart_photo):
+    from tests.conftest import write_profile
+    src = shoot_with(tmp_path, chart_photo)
+    out = tmp_path / "out"
+    result = cli("build", src, "-o", out, "-j", "1", "--json")
+    assert result.exit_code == 0, result.stderr
+    default_method = next(f for f in json.loads(result.stdout)["files"] if f["status"] == "chart")["calibration"]["method"]
+    only = "diagonal" if default_method != "diagonal" else "matrix"
+    prof = write_profile(tmp_path / "p.toml", colour={"methods": [only]})
+    result = cli("build", src, "-o", out, "-j", "1", "-p", prof, "--json")
+    assert result.exit_code == 0, result.stderr
+    chart = next(f for f in json.loads(result.stdout)["files"] if f["status"] == "chart")["calibration"]
+    assert chart["method"] == only, "the profile's methods reach the chart photo in a build"
+    assert len(list((out / "calibration").glob("*.json"))) == 2, "a new file for the new settings"
+    shoes = [f for f in json.loads(result.stdout)["files"] if f.get("item") == "A1002" and f["status"] == "processed"]
+    assert len(shoes) == 5 and all(f["calibration"]["file"] == chart["file"] for f in shoes), \
+        "the item's photos are corrected again, with the new calibration"

@@ -108,3 +108,81 @@ def test_swatch_file_with_boxes(tmp_path, corpus):
     assert cal.method == "diagonal" and cal.reference == "fabrics" and len(cal.patches) == 3
     assert cal.patches[0].delta_e_after < 0.5         # white is kept white
     assert cal.summary["mean_after"] < cal.summary["mean_before"]
+
+
+def test_profile_corners_are_the_fallback_when_detection_fails(corpus):
+    """A fixed studio set-up: the chart photo too blurred for detection is still measured inside the
+    profile's ``chart_corners``; a photo with nothing there is still "no colour chart found"."""
+    import cv2
+
+    from imgkit.chart import NoChartFound, find_chart
+    from imgkit.pipelines.calibrate import calibrate_pixels
+    rgb = read_photo(corpus / "colorchecker" / "arcu__color_checker_01.jpg")[0]
+    sharp = calibrate_pixels(rgb)
+    corners = sharp.detection["corners"]
+    soft = cv2.GaussianBlur(rgb, (0, 0), 12)     # no edges left to detect, patch centres still flat
+    with pytest.raises(NoChartFound):
+        find_chart(soft, load_reference().lab)
+    cal = calibrate_pixels(soft, fallback_corners=corners)
+    assert cal.detection["how"] == "profile corners"
+    assert abs(cal.summary["mean_loo"] - sharp.summary["mean_loo"]) < 0.5       # as good as the detected chart
+    assert cal.summary["mean_loo"] < 0.6 * cal.summary["mean_before"]
+    centres = np.array([p.centre for p in cal.patches])
+    assert np.abs(centres - [p.centre for p in sharp.patches]).max() < 5   # same patches, same order
+    # detection wins when it works: the corners are not consulted
+    assert calibrate_pixels(rgb, fallback_corners=[[0, 0], [50, 0], [50, 50], [0, 50]]).detection["how"] == "detected"
+    neg = read_photo(corpus / "colorchecker" / "negative" / "arcu__NEG_normal_example_no_chart.jpg")[0]
+    with pytest.raises(NoChartFound, match="no colour chart found.*chart_corners hold no chart either"):
+        calibrate_pixels(neg, fallback_corners=corners)
+
+
+def test_methods_restrict_the_choice(corpus):
+    from imgkit.errors import Rejected
+    from imgkit.pipelines.calibrate import calibrate_pixels
+    rgb = read_photo(corpus / "colorchecker" / PHOTO)[0]
+    cal = calibrate_pixels(rgb, methods=("matrix", "diagonal"))
+    assert set(cal.methods) == {"diagonal", "matrix"} and cal.method in ("diagonal", "matrix")
+    assert calibrate_pixels(rgb, methods=("curve-matrix",)).method == "curve-matrix"
+    ref = load_reference()
+    three = type(ref)(name="three", names=ref.names[18:21], lab=ref.lab[18:21], chart=False,
+                      boxes=((10, 10, 8, 8),) * 3)
+    with pytest.raises(Rejected, match="none of the methods matrix can be fitted to the 3 usable patches; "
+                                       "these can: diagonal"):
+        calibrate_pixels(rgb, three, methods=("matrix",))
+
+
+def test_colour_profile_keys_load_validate_and_feed_calibration(tmp_path):
+    from imgkit import profile
+    from imgkit.core import ccm
+    from imgkit.errors import ProfileError
+    from imgkit.pipelines.calibrate import profile_options
+    from tests.conftest import write_profile
+    assert profile.CCM_METHODS == ccm.METHODS
+    from imgkit.core import white_balance
+    assert profile.AUTO_WHITE_BALANCE == white_balance.METHODS
+    default = profile.load("default")
+    assert default.colour.chart_corners == () and default.colour.auto_white_balance == "off"
+    assert profile_options(default.colour) == {"fallback_corners": None, "methods": None}
+    good = write_profile(tmp_path / "good.toml", colour={
+        "chart_corners": [[10, 20], [610, 25], [605, 420], [12, 415.5]], "methods": ["matrix", "curve-matrix"],
+        "auto_white_balance": "bright-neutral"})
+    p = profile.load(str(good))
+    assert p.colour.chart_corners == ((10.0, 20.0), (610.0, 25.0), (605.0, 420.0), (12.0, 415.5))
+    assert profile_options(p.colour) == {"fallback_corners": p.colour.chart_corners,
+                                         "methods": ("matrix", "curve-matrix")}
+    assert p.fingerprint != default.fingerprint
+    off = profile.load(str(write_profile(tmp_path / "off.toml", colour={"auto_white_balance": "off"})))
+    grey = profile.load(str(write_profile(tmp_path / "grey.toml", colour={"auto_white_balance": "gray-world"})))
+    assert off.fingerprint != grey.fingerprint      # a different balance re-renders
+    bad = {
+        "chart_corners": ([[0, 0], [1, 1], [2, 2]], "chart_corners must be .* four \\[x, y\\]"),
+        "methods": (["matrix", "magic"], "methods = .* is out of range \\(expected one or more of diagonal"),
+        "auto_white_balance": ("auto", "auto_white_balance = 'auto' is out of range .*'bright-neutral'"),
+    }
+    bad_corners = ([[0, 0], [100, 0], [0, 100], [20, 20]], [[0, 0], [10, 0], [20, 0], [30, 0]],
+                   [[0, 0], [10, 0], [10, "x"], [0, 10]], [[0, 0], [10, 0], [10, -1], [0, 10]])
+    cases = [(k, v, m) for k, (v, m) in bad.items()] + [("chart_corners", c, "chart_corners must be") for c in bad_corners]
+    for n, (key, value, message) in enumerate(cases):
+        path = write_profile(tmp_path / f"bad{n}.toml", colour={key: value})
+        with pytest.raises(ProfileError, match=f"{path}: \\[colour\\] {message}"):
+            profile.load(str(path))

@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .colour import LINEAR_LUT, OUT_LUT_SIZE, apply_lut_matrix, delta_e_2000, linear_to_lab
+from .colour import (BLOCK, LINEAR_LUT, OUT_LUT_SIZE, _check_image, apply_lut_matrix, blocks, delta_e_2000,
+                     linear_to_lab)
 from .colour import _OUT_LUT as OUT_LUT
 
 METHODS = ("diagonal", "matrix", "root-polynomial", "curve-matrix", "curve-root-polynomial")
@@ -316,7 +317,8 @@ def leave_one_out(method: str, measured, reference, reference_lab, *, neutrals=(
 
 def choose(measured, reference, reference_lab, *, neutrals=(), white=None, use=None,
            methods: tuple[str, ...] | None = None) -> Choice:
-    """Fit every applicable method on the usable patches and keep the best by leave-one-out ΔE2000.
+    """Fit every applicable method (of ``methods``, when given) on the usable patches and keep the best
+    by leave-one-out ΔE2000.
 
     A richer method replaces a simpler one (order of :data:`METHODS`) only when it lowers the
     mean leave-one-out ΔE2000 by more than :data:`SIMPLER_BY`. The returned fit is fitted
@@ -329,7 +331,11 @@ def choose(measured, reference, reference_lab, *, neutrals=(), white=None, use=N
         raise ValueError("no usable patch to fit (all clipped?)")
     neutrals = [j for j in neutrals if use[j]]
     white = white if white is not None and use[white] else None
-    candidates = methods or applicable(idx.size, len(neutrals))
+    allowed = applicable(idx.size, len(neutrals))
+    candidates = allowed if methods is None else tuple(m for m in allowed if m in methods)
+    if not candidates:
+        raise ValueError(f"methods: none of {', '.join(methods)} can be fitted to {idx.size} usable patches "
+                         f"({len(neutrals)} neutral); these can: {', '.join(allowed)}")
     pos = {j: k for k, j in enumerate(idx)}
     loo: dict[str, np.ndarray] = {}
     best, best_score = None, np.inf
@@ -351,27 +357,42 @@ def input_lut(f: Fit) -> np.ndarray:
     return apply_curve(f.curve, lin)
 
 
+#: (G, B, R) from (R, G, B): with a product, the cross terms RG, GB, BR in one pass
+_TURN = np.array([[0, 1, 0], [0, 0, 1], [1, 0, 0]], np.float32)
+
+
 def apply(f: Fit, rgb) -> np.ndarray:
     """Correct a whole uint8 sRGB image (H, W, 3) in one vectorised pass; uint8 out.
 
-    Matrix methods run as table → 3×3 transform → table (:func:`imgkit.core.colour.apply_lut_matrix`);
-    the root-polynomial methods add their three √ terms in float32 (OpenCV), then the same table.
+    Matrix methods run as table → 3×3 transform → table (:func:`imgkit.core.colour.apply_lut_matrix`).
+    The root-polynomial methods, per block of :data:`imgkit.core.colour.BLOCK` pixels in
+    float32 with OpenCV (buffers reused): table → linear, the cross terms √(RG, GB, BR) as
+    ``sqrt(lin · turned(lin))``, two 3×3 transforms added (the rounding offset folded in),
+    then the 65,536-entry encode table. Equal to ``linear_to_srgb(clip(predict(f, ·)))``
+    within one code value (float32 rounding).
     """
     arr = np.asarray(rgb)
     if not f.method.endswith("root-polynomial"):
         return apply_lut_matrix(arr, input_lut(f), f.matrix)
     import cv2
 
-    if arr.dtype != np.uint8 or arr.ndim not in (2, 3) or arr.shape[-1] != 3:
-        raise ValueError(f"rgb: expected uint8 (H, W, 3) or (N, 3), got {arr.dtype} {arr.shape}")
+    arr = _check_image(arr)
     img = np.ascontiguousarray(arr.reshape(-1, 1, 3))
-    table = input_lut(f).astype(np.float32)
-    lin = cv2.LUT(img, table.reshape(1, 256, 3))
-    root = np.sqrt(np.clip(table, 0, None))   # √(R·G) = √R·√G: square roots by table too
-    turned = cv2.merge(cv2.split(img)[1:] + cv2.split(img)[:1])   # G, B, R
-    roots = cv2.multiply(cv2.LUT(img, root.reshape(1, 256, 3)),
-                         cv2.LUT(turned, root[:, [1, 2, 0]].copy().reshape(1, 256, 3)))  # √RG, √GB, √BR
+    table = np.clip(input_lut(f), 0, None).astype(np.float32).reshape(1, 256, 3)
     scale = OUT_LUT_SIZE - 1
-    out = cv2.add(cv2.transform(lin, f.matrix[:, :3] * scale), cv2.transform(roots, f.matrix[:, 3:] * scale))
-    idx = np.clip(out, 0, scale, out=out).astype(np.uint16)
-    return OUT_LUT[idx].reshape(arr.shape)
+    linear_terms = np.hstack([f.matrix[:, :3] * scale, np.full((3, 1), 0.5)])   # + 0.5: round, not truncate
+    root_terms = f.matrix[:, 3:] * scale
+    out = np.empty(img.shape, np.uint8)
+    k = min(BLOCK, len(img))
+    lin, cross, acc, part = (np.empty((k, 1, 3), np.float32) for _ in range(4))
+    codes = np.empty((k, 1, 3), np.uint16)
+    for s, e in blocks(len(img)):
+        n = e - s
+        a, c, o, p, q = lin[:n], cross[:n], acc[:n], part[:n], codes[:n]
+        a = cv2.LUT(img[s:e], table, dst=a)
+        c = cv2.sqrt(cv2.multiply(a, cv2.transform(a, _TURN, dst=c), dst=c), dst=c)
+        o = cv2.add(cv2.transform(a, linear_terms, dst=o), cv2.transform(c, root_terms, dst=p), dst=o)
+        np.clip(o, 0, scale, out=o)
+        q[...] = o
+        np.take(OUT_LUT, q, out=out[s:e])
+    return out.reshape(arr.shape)

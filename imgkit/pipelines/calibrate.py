@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from .. import __version__, imaging
-from ..chart import NoChartFound, Sample, find_chart, from_corners, sample_quads
+from ..chart import ACCEPT_DE, NoChartFound, Sample, find_chart, from_corners, sample_quads
 from ..core import ccm, colour
 from ..errors import ConfigError, Rejected
 from ..files import atomic_write, sha256_bytes
@@ -111,8 +111,12 @@ def read_photo(source: str | Path | bytes) -> tuple[np.ndarray, str, str]:
     return np.asarray(im), sha256_bytes(data), name
 
 
-def measure(rgb: np.ndarray, ref: Reference, corners=None) -> Sample:
-    """The reference's patches in the photo: by their boxes, the given chart corners, or detection."""
+def measure(rgb: np.ndarray, ref: Reference, corners=None, *, fallback_corners=None) -> Sample:
+    """The reference's patches in the photo: by their boxes, the given chart corners, or detection.
+
+    ``fallback_corners`` (a profile's ``[colour] chart_corners``, a fixed studio set-up) are
+    used only when detection finds no chart, and only if the colours inside them fit the
+    chart as well as a detection must (else :class:`NoChartFound` naming both)."""
     if not ref.chart:
         missing = [n for n, b in zip(ref.names, ref.boxes) if b is None]
         if missing:
@@ -130,27 +134,40 @@ def measure(rgb: np.ndarray, ref: Reference, corners=None) -> Sample:
         return Sample(centre[:, 0], outlines, regions, med, clipped, "boxes")
     if corners is not None:
         return from_corners(rgb, corners, ref.lab)
-    return find_chart(rgb, ref.lab)
+    try:
+        return find_chart(rgb, ref.lab)
+    except NoChartFound as missed:
+        if not fallback_corners:
+            raise
+        sample = from_corners(rgb, fallback_corners, ref.lab)
+        if sample.score > ACCEPT_DE:
+            raise NoChartFound(f"{missed.reason}; the profile's chart_corners hold no chart either (its colours "
+                               f"fit the chart only to ΔE2000 {sample.score:.1f})") from None
+        return replace(sample, how="profile corners")
 
 
 def calibrate_photo(source: str | Path | bytes, reference: str | Path | Reference = "colorchecker24", *,
-                    corners=None, methods: tuple[str, ...] | None = None) -> Calibration:
+                    corners=None, fallback_corners=None, methods: tuple[str, ...] | None = None) -> Calibration:
     """Find the reference in a photo and fit the best correction (by leave-one-out ΔE2000).
 
     Raises :class:`imgkit.chart.NoChartFound` (a ``Rejected``) when no chart is found,
     ``Rejected`` for an unreadable photo, ``ConfigError`` for a bad reference.
     """
     rgb, sha, name = read_photo(source)
-    return calibrate_pixels(rgb, reference, sha=sha, source=name, corners=corners, methods=methods)
+    return calibrate_pixels(rgb, reference, sha=sha, source=name, corners=corners,
+                            fallback_corners=fallback_corners, methods=methods)
 
 
 def calibrate_pixels(rgb: np.ndarray, reference: str | Path | Reference = "colorchecker24", *,
-                     sha: str = "", source: str = "", corners=None,
+                     sha: str = "", source: str = "", corners=None, fallback_corners=None,
                      methods: tuple[str, ...] | None = None) -> Calibration:
     """:func:`calibrate_photo` on pixels already read by :func:`read_photo` (callers that also
-    draw the diagnostic PNG decode the photo once)."""
+    draw the diagnostic PNG decode the photo once).
+
+    ``fallback_corners`` and ``methods`` are what a profile's ``[colour] chart_corners`` and
+    ``methods`` give (see :func:`profile_options`)."""
     ref = reference if isinstance(reference, Reference) else load_reference(reference)
-    sample = measure(rgb, ref, corners)
+    sample = measure(rgb, ref, corners, fallback_corners=fallback_corners)
     return fit_sample(sample, ref, sha=sha, source=source, size=(rgb.shape[1], rgb.shape[0]), methods=methods)
 
 
@@ -161,6 +178,10 @@ def fit_sample(sample: Sample, ref: Reference, *, sha: str = "", source: str = "
     use = ~sample.clipped
     if use.sum() == 0:
         raise Rejected("every patch is clipped (over-exposed): shoot the chart again darker")
+    allowed = ccm.applicable(int(use.sum()), sum(bool(use[j]) for j in ref.neutrals))
+    if methods is not None and not set(methods) & set(allowed):
+        raise Rejected(f"none of the methods {', '.join(methods)} can be fitted to the {int(use.sum())} usable "
+                       f"patches; these can: {', '.join(allowed)}")
     choice = ccm.choose(measured, ref.linear, ref.lab, neutrals=ref.neutrals, white=ref.white, use=use,
                         methods=methods)
     lab_before = colour.linear_to_lab(measured)
@@ -184,6 +205,14 @@ def fit_sample(sample: Sample, ref: Reference, *, sha: str = "", source: str = "
                                          sample.outlines[23][2], sample.outlines[18][3]], 1).tolist()
     return Calibration(fit=choice.fit, reference=ref.name, source_sha256=sha, patches=patches,
                        methods=methods_json, detection=detection, source=source, size=tuple(size))
+
+
+def profile_options(colour_section) -> dict:
+    """Keyword arguments for :func:`calibrate_pixels` from a profile's ``[colour]`` section:
+    ``chart_corners`` (fallback when detection fails) and ``methods`` (the fits to choose from)."""
+    corners = tuple(colour_section.chart_corners) or None
+    methods = tuple(colour_section.methods)
+    return {"fallback_corners": corners, "methods": None if set(methods) >= set(ccm.METHODS) else methods}
 
 
 def save_calibration(cal: Calibration, path: Path, rgb: np.ndarray | None = None) -> Path | None:
@@ -238,4 +267,5 @@ def apply_to_image(im: Image.Image, cal: Calibration) -> Image.Image:
 
 
 __all__ = ["Calibration", "Patch", "NoChartFound", "calibrate_photo", "calibrate_pixels", "load_calibration", "save_calibration",
+           "profile_options",
            "apply_calibration", "apply_to_image", "read_photo", "measure", "fit_sample"]

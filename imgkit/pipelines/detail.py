@@ -87,12 +87,20 @@ def flatten(f: Frame) -> Frame:
 
 
 def correct(f: Frame) -> Frame:
-    """Colour-cast correction from the session's chart (R8): one vectorised pass at 710 px."""
-    if f.calibration is None or f.corrected:
+    """Colour-cast correction (R8): the session's chart calibration, or without one the profile's
+    ``[colour] auto_white_balance`` (a note says what it did); one vectorised pass at 710 px."""
+    if f.corrected:
         return f
-    from .calibrate import apply_calibration
-    rgb = apply_calibration(np.asarray(f.image), f.calibration)
-    return replace(f, image=Image.fromarray(rgb, "RGB"), corrected=True)
+    if f.calibration is not None:
+        from .calibrate import apply_calibration
+        rgb = apply_calibration(np.asarray(f.image), f.calibration)
+        return replace(f, image=Image.fromarray(rgb, "RGB"), corrected=True)
+    method = f.profile.colour.auto_white_balance
+    if method == "off":
+        return f
+    from ..core import white_balance
+    rgb, bal = white_balance.balance(np.asarray(f.image), method)
+    return replace(f, image=Image.fromarray(rgb, "RGB"), corrected=True, notes=f.notes + (bal.note(method),))
 
 
 def orient(f: Frame) -> Frame:
