@@ -93,5 +93,17 @@ class Decorations:
             or (self.profile.captions.enabled and any(row.selling_points))))
 
     def fingerprint(self, base: str, item: str, index: int) -> str:
-        key = self.get(item, index).key(self.profile)
-        return f"{base}+d{key}" if key else base
+        return with_decoration(base, self.get(item, index).key(self.profile))
+
+
+#: joins a decoration key to an output's fingerprint (``<profile>[+<calibration>]#<decoration>``);
+#: not "+": that already joins the calibration, whose hex id could look like anything after it
+SEPARATOR = "#"
+
+
+def with_decoration(base: str, key: str) -> str:
+    return f"{base}{SEPARATOR}{key}" if key else base
+
+
+def undecorated(fingerprint: str) -> str:
+    return fingerprint.split(SEPARATOR, 1)[0]

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .decoration import Decoration
+from .decoration import Decoration, undecorated, with_decoration
 from .errors import ConfigError
 from .files import atomic_write
 from .lock import locked
@@ -57,7 +57,7 @@ def _sources(state: State, item: str, out: Path) -> dict[int, SourceRow]:
 
 def _base_fingerprint(s: SourceRow, profile: Profile) -> str:
     """The source's fingerprint without its decoration part; refuses another profile's tree."""
-    fp = (s.profile_fp or "").split("+d")[0]
+    fp = undecorated(s.profile_fp or "")
     if fp.split("+")[0] != profile.fingerprint:
         raise ConfigError(f"{s.path}: was built with another profile (or its settings changed) than "
                           f"{profile.path}; mark with the -p that build used, after a build")
@@ -80,8 +80,7 @@ def _render(out: Path, profile: Profile, s: SourceRow, outputs: dict[str, str], 
     fp = _base_fingerprint(s, profile)
     data = (out / outputs["raw"]).read_bytes()
     frame = detail.run(profile, data, calibration=calibration_of(_calibration(out, fp)), decoration=deco)
-    key = deco.key(profile)
-    return frame.outputs["detail"], f"{fp}+d{key}" if key else fp
+    return frame.outputs["detail"], with_decoration(fp, deco.key(profile))
 
 
 def mark(out: Path, item: str, profile: Profile, text: str, *, indices: list[int] | None = None,
