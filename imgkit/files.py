@@ -71,11 +71,63 @@ def atomic_write(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
-def move_into_place(staged: Path, path: Path) -> None:
-    """Rename a finished staged file to its final name (same file system)."""
+def write_staged(path: Path, data: bytes) -> None:
+    """Write a scratch file (under ``OUT/.imgkit/staging``) and start writing it back to disk
+    without waiting, so the disk works while the CPU decodes; ``settle`` waits for it later.
+    No temporary name: a staged file is used only once its job has returned, and staging is
+    wiped by every run."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, _MODE)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        _start_writeback(fd)
+    finally:
+        os.close(fd)
+
+
+def settle(paths) -> None:
+    """Wait until the staged ``paths`` are on disk (fsync), before they are renamed into place."""
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _start_writeback(fd: int) -> None:
+    """``sync_file_range(SYNC_FILE_RANGE_WRITE)`` on Linux: queue the pages for writing, return."""
+    if _sync_file_range is not None:
+        _sync_file_range(fd, 0, 0, 2)
+
+
+def _libc_sync_file_range():
+    try:
+        import ctypes
+        fn = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (OSError, AttributeError):  # not Linux: settle's fsync does all the work
+        return None
+    fn.argtypes = (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
+    return fn
+
+
+_sync_file_range = _libc_sync_file_range()
+
+
+def move_into_place(staged: Path, path: Path, *, sync_dir: bool = True) -> None:
+    """Rename a finished staged file to its final name (same file system). With
+    ``sync_dir=False`` the caller fsyncs the folder once for several renames (``sync_dirs``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staged, path)
-    _fsync_dir(path.parent)
+    if sync_dir:
+        _fsync_dir(path.parent)
+
+
+def sync_dirs(folders) -> None:
+    """Make renames into ``folders`` durable: one fsync per folder."""
+    for folder in set(folders):
+        _fsync_dir(folder)
 
 
 def copy_verified(src: Path, dst: Path, sha256: str) -> None:

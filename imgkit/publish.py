@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
-import numpy as np
-
 from .decoration import Decorations
-from .files import atomic_write, copy_verified, move_into_place
+from .files import atomic_write, copy_verified, move_into_place, sync_dirs
 from .naming import natural_key, next_indices, output_name
-from .pipelines import detail
 from .plan import Outcome, Plan
 from .profile import Profile
 from .state import FileRow, SourceRow, State
@@ -23,6 +21,7 @@ class Publisher:
         self.state, self.profile, self.out, self.plan = state, profile, out, plan
         self.calibration_for = calibration_for
         self.decorations = decorations or Decorations(profile)
+        self._renamed: set[Path] = set()     # folders renamed into, not yet fsynced
         self.sources = plan.sources               # updated as items are published
         backup = profile.backup.dir
         self.backup = (out / Path(backup).expanduser()).resolve() if backup else None
@@ -75,6 +74,8 @@ class Publisher:
             for f in self.plan.followers.get(r.sha256, []):
                 outcomes.append(Outcome(str(f.path), "duplicate", item, idx, duplicate_of=str(r.job.path)))
                 files.append(FileRow(str(f.path), f.size, f.mtime_ns, r.sha256, "duplicate", None))
+        sync_dirs(self._renamed)   # one fsync per folder, before the state says done
+        self._renamed.clear()
         self.state.finish_publish(done)
         self.state.put_files(files)
         return outcomes
@@ -86,12 +87,16 @@ class Publisher:
         if r.job.index is None:
             fingerprint = self.decorations.fingerprint(fingerprint, item, idx)
             if deco:
+                import numpy as np
+
+                from .pipelines import detail
                 if "base" in r.staged:
                     blob = detail.finish(self.profile, np.load(r.staged["base"]), deco)
                 else:  # not foreseen when planned: render again from the staged original
                     blob = detail.run(self.profile, r.staged["raw"].read_bytes(), decoration=deco,
                                       calibration=calibration_of(r.job.calibration)).outputs["detail"]
                 atomic_write(r.staged["detail"], blob)
+                r.staged.pop("thumb", None)   # shows the undecorated picture: the report makes one
         if "base" in r.staged:
             r.staged["base"].unlink(missing_ok=True)
         return SourceRow(r.sha256, item, idx, str(r.job.path), r.job.size, r.ext, r.captured, "publishing",
@@ -103,8 +108,14 @@ class Publisher:
         if "master" in r.staged:
             final["master"] = Path("master", item, name + ".png")
         for kind, rel in final.items():
-            move_into_place(r.staged[kind], self.out / rel)
+            move_into_place(r.staged[kind], self.out / rel, sync_dir=False)
+            self._renamed.add((self.out / rel).parent)
         outputs = {kind: rel.as_posix() for kind, rel in final.items()}
+        if "thumb" in r.staged:
+            from .report_html import place_thumbnail
+            with contextlib.suppress(OSError):  # a cache: the report makes it when missing
+                place_thumbnail(r.staged["thumb"], self.out / ".imgkit" / "thumbs", outputs["detail"],
+                                self.out / final["detail"])
         if self.backup:
             target = self.backup / item / (name + r.ext)
             try:

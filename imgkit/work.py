@@ -12,12 +12,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
 from .decoration import Decoration
 from .errors import ProfileError, Rejected
-from .files import atomic_write, sha256_bytes, sha256_file
-from .pipelines import detail
+from .files import settle, sha256_bytes, write_staged
 from .profile import Profile
 
 
@@ -56,6 +53,11 @@ class Result:
 
 def process(job: Job, profile: Profile, staging: Path) -> Result:
     """Never raises for a bad input: every problem becomes a ``Result`` with a reason."""
+    # imported here: a build with nothing to do never needs numpy, Pillow or the pipeline
+    import numpy as np
+
+    from .pipelines import detail
+    from .report_html import thumb_bytes
     start = time.perf_counter()
     sha = None
     try:
@@ -64,17 +66,21 @@ def process(job: Job, profile: Profile, staging: Path) -> Result:
         if job.sha256 and sha != job.sha256:
             return Result(job, sha, reason="file changed while imgkit was reading it; run again",
                           transient=True)
+        ext = job.path.suffix.lower()
+        # the raw copy is the bytes just hashed, written first: the disk writes it back while
+        # the CPU decodes, and the fsync at the end finds it done
+        staged = {"raw": staging / f"{sha}.raw{ext}"}
+        write_staged(staged["raw"], data)
         frame = detail.run(profile, data, calibration=calibration_of(job.calibration),
                            decoration=job.decoration, keep_base=job.keep_base)
-        ext = job.path.suffix.lower()
-        staged = {"raw": staging / f"{sha}.raw{ext}"}
-        atomic_write(staged["raw"], data)
-        if sha256_file(staged["raw"]) != sha:
-            raise OSError(f"raw copy in {staging} does not verify")
         for kind, blob in frame.outputs.items():
             staged[kind] = staging / f"{sha}.{kind}{'.png' if kind == 'master' else '.jpg'}"
-            atomic_write(staged[kind], blob)
-        if frame.base is not None:  # staging is scratch, wiped by the next run: no fsync needed
+            write_staged(staged[kind], blob)
+        settle(staged.values())
+        if frame.image is not None:  # report.html's thumbnail, from the pixels at hand
+            staged["thumb"] = staging / f"{sha}.thumb.webp"
+            write_staged(staged["thumb"], thumb_bytes(frame.image))
+        if frame.base is not None:  # only read back by the publisher in this run: no fsync
             staged["base"] = staging / f"{sha}.base.npy"
             np.save(staged["base"], frame.base)
         return Result(job, sha, captured=frame.source.captured, ext=ext, staged=staged,
