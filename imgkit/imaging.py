@@ -88,8 +88,9 @@ def open_image(data: bytes, *, max_pixels: int, formats: tuple[str, ...]) -> Ima
 
 
 def decode(data: bytes, *, max_pixels: int, formats: tuple[str, ...], multi_frame: str,
-           width: int | None, allow_upscale: bool) -> Source:
-    """Decode ``data``; with ``width``, decode only as many pixels as a clean shrink needs.
+           width: int | None, allow_upscale: bool, margin: float = 2.0) -> Source:
+    """Decode ``data``; with ``width``, decode only as many pixels as a clean shrink needs:
+    a JPEG is DCT-scaled (1/2, 1/4, 1/8) as far as it stays ``margin`` x ``width`` wide.
 
     Decoder warnings (broken EXIF, odd tags) become notes on the result, not console noise.
     """
@@ -97,7 +98,7 @@ def decode(data: bytes, *, max_pixels: int, formats: tuple[str, ...], multi_fram
         warnings.simplefilter("always")
         try:
             src = _decode(data, max_pixels=max_pixels, formats=formats, multi_frame=multi_frame,
-                          width=width, allow_upscale=allow_upscale)
+                          width=width, allow_upscale=allow_upscale, margin=margin)
         except Rejected:
             raise
         except Exception as exc:  # hostile files raise anything from OSError to TypeError
@@ -107,7 +108,7 @@ def decode(data: bytes, *, max_pixels: int, formats: tuple[str, ...], multi_fram
 
 
 def _decode(data: bytes, *, max_pixels: int, formats: tuple[str, ...], multi_frame: str,
-            width: int | None, allow_upscale: bool) -> Source:
+            width: int | None, allow_upscale: bool, margin: float) -> Source:
     im = open_image(data, max_pixels=max_pixels, formats=formats)
     notes: list[str] = []
     frames = getattr(im, "n_frames", 1)
@@ -122,9 +123,9 @@ def _decode(data: bytes, *, max_pixels: int, formats: tuple[str, ...], multi_fra
     if width and shown[0] < width and not allow_upscale:
         raise Rejected(f"narrower than {width} px ({shown[0]}x{shown[1]} as displayed); "
                        f"use a larger photo or set [detail] allow_upscale = true")
-    if width and im.format in ("JPEG", "MPO") and shown[0] >= 2 * width:
-        # DCT scaling: keep at least twice the target width for a clean Lanczos shrink
-        factor = shown[0] / (2 * width)
+    if width and im.format in ("JPEG", "MPO") and shown[0] >= margin * width:
+        # DCT scaling: keep ``margin`` x the target width (2 by default) for a clean Lanczos shrink
+        factor = shown[0] / (margin * width)
         im.draft(None, (max(1, int(w / factor)), max(1, int(h / factor))))
     try:
         im.load()

@@ -114,6 +114,26 @@ def test_jpeg_draft_decodes_only_what_a_clean_shrink_needs():
     full = imaging.decode(buf.getvalue(), max_pixels=10**9, formats=("JPEG",), multi_frame="reject",
                           width=None, allow_upscale=False)
     assert full.image.size == (3000, 2000)    # no width asked (master files): everything
+    fast = imaging.decode(buf.getvalue(), max_pixels=10**9, formats=("JPEG",), multi_frame="reject",
+                          width=710, allow_upscale=False, margin=1.0)
+    assert fast.image.size == (750, 500)      # [detail] decode_margin = 1.0: 1/4, still >= the target
+
+
+def test_decode_margin_one_renders_a_close_710px_image(tmp_path):
+    from imgkit import profile as profiles
+    from imgkit.pipelines import detail
+    from tests.conftest import write_profile
+    photo = Image.open(SAMPLES / "A1002" / "shoe-1.jpg").convert("RGB")
+    photo = photo.resize((photo.width * 3000 // photo.width, photo.height * 3000 // photo.width))
+    buf = io.BytesIO()
+    photo.save(buf, "JPEG", quality=92)
+    made = {}
+    for margin in (2.0, 1.0):
+        prof = profiles.load(str(write_profile(tmp_path / f"{margin}.toml", detail={"decode_margin": margin})))
+        made[margin] = np.asarray(Image.open(io.BytesIO(detail.run(prof, buf.getvalue()).outputs["detail"])), np.float32)
+    assert made[1.0].shape == made[2.0].shape and made[1.0].shape[1] == 710
+    diff = np.abs(made[1.0] - made[2.0]).mean()
+    assert 0 < diff < 3.0, f"softer but close: mean difference {diff:.2f}"
 
 
 def test_orientation_6_swaps_the_displayed_size():

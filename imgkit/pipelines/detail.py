@@ -42,7 +42,7 @@ def decode(f: Frame) -> Frame:
     p = f.profile
     src = imaging.decode(f.data, max_pixels=p.input.max_pixels, formats=p.input.formats,
                          multi_frame=p.input.multi_frame, allow_upscale=p.detail.allow_upscale,
-                         width=None if p.master.enabled else p.detail.width)
+                         width=None if p.master.enabled else p.detail.width, margin=p.detail.decode_margin)
     image = imaging.working_mode(src.image)
     return replace(f, source=src, image=image, orientation=src.orientation, notes=f.notes + src.warnings)
 
