@@ -7,7 +7,9 @@ Makes camera-like 24 MP JPEGs (6000x4000 mosaics of native-resolution crops of t
 orientation 6, every 3rd tagged Adobe RGB), then runs, interleaved and each in its own
 process: the floor (1/8 DCT decode + encode), `imgkit build -j 1`, pyvips `thumbnail`,
 ImageMagick `convert -define jpeg:size`, naive Pillow — pinned to one core with taskset —
-and `imgkit build -j 2`. Prints ms per image, images/s, x floor, x pyvips, peak RSS, and
+and `imgkit build -j 2`, each imgkit run also with `[detail] decode_margin = 1` (1/8 DCT
+decoding) and also on the first half of the set, so that the per-image cost without start-up
+shows. Prints ms per image, images/s, x floor, x pyvips, peak RSS, and
 quality against a full-decode Lanczos reference encoded the same way (mean absolute
 difference 0-255 and SSIM, outside the watermark corner). Peers need pyvips (pip + libvips)
 and ImageMagick (apt): missing ones are reported and left out.
@@ -134,19 +136,35 @@ def main() -> None:
         src = Path(tmp) / "shoot"
         paths = make_set(src, args.count)
         mb = sum(p.stat().st_size for p in paths) / len(paths) / 1e6
-        outs = {name: Path(tmp) / name for name in ("floor", "imgkit1", "imgkit2", "pyvips", "magick", "pillow_naive")}
+        half = Path(tmp) / "half"   # the first half of the set: per-image cost without start-up
+        (half / "B1").mkdir(parents=True)
+        for p in paths[: len(paths) // 2]:
+            (half / "B1" / p.name).hardlink_to(p)
+        fast = Path(tmp) / "fast.toml"
+        fast.write_text("[detail]\ndecode_margin = 1.0\n", encoding="utf-8")
+        keys = ("floor", "imgkit1", "imgkit2", "imgkit1f", "imgkit2f", "pyvips", "magick", "pillow_naive")
+        outs = {name: Path(tmp) / name for name in keys + tuple(k + "h" for k in keys if k.startswith("imgkit"))}
         files = [str(p) for p in paths]
+
+        def imgkit(key: str, jobs: int, where: Path = src, *extra: str) -> tuple[str, list[str]]:
+            return key, ([] if jobs > 1 else pin) + [py, "-m", "imgkit", "build", str(where), "-o", str(outs[key]),
+                                                     "-j", str(jobs), *extra]
         runs = {
             "floor (1/8 DCT decode + encode)": ("floor", pin + [py, "benchmarks/peers.py", "floor", str(outs["floor"]), *files]),
-            "imgkit build -j 1": ("imgkit1", pin + [py, "-m", "imgkit", "build", str(src), "-o", str(outs["imgkit1"]), "-j", "1"]),
+            "imgkit build -j 1": imgkit("imgkit1", 1),
+            "imgkit build -j 1, decode_margin 1": imgkit("imgkit1f", 1, src, "-p", str(fast)),
             "pyvips thumbnail + recomb": ("pyvips", pin + [py, "benchmarks/peers.py", "pyvips", str(outs["pyvips"]), *files]),
             "ImageMagick -define jpeg:size": ("magick", pin + [py, "benchmarks/peers.py", "magick", str(outs["magick"]), *files]),
             "naive Pillow (full decode)": ("pillow_naive", pin + [py, "benchmarks/peers.py", "pillow_naive", str(outs["pillow_naive"]), *files]),
-            "imgkit build -j 2 (2 cores)": ("imgkit2", [py, "-m", "imgkit", "build", str(src), "-o", str(outs["imgkit2"]), "-j", "2"]),
+            "imgkit build -j 2 (2 cores)": imgkit("imgkit2", 2),
+            "imgkit build -j 2, decode_margin 1": imgkit("imgkit2f", 2, src, "-p", str(fast)),
         }
+        halves = {f"{name} (half the set)": (imgkit(key + "h", int(cmd[cmd.index("-j") + 1]), half,
+                                                  *cmd[cmd.index("-j") + 2:]))
+                  for name, (key, cmd) in runs.items() if key.startswith("imgkit")}
         best: dict[str, tuple[float, float]] = {}
         for _ in range(args.rounds):
-            for name, (key, cmd) in runs.items():
+            for name, (key, cmd) in {**runs, **halves}.items():
                 shutil.rmtree(outs[key], ignore_errors=True)
                 outs[key].mkdir()
                 try:
@@ -171,7 +189,16 @@ def main() -> None:
                 mad, ss = quality(produced, ccm=not key.startswith("imgkit")) if ok else (float("nan"),) * 2
             print(f"{name:<34} {secs * 1000 / len(paths):7.1f} {len(paths) / secs:6.2f} {secs / floor:8.2f} "
                   f"{secs / vips:9.2f} {rss:7.0f} {mad:5.2f} {ss:6.4f}")
-
+        print("\nimgkit per image without start-up: (whole set - first half) / the images added"
+              " (a difference of two timings: noisy, read it over several runs)")
+        n = len(paths) - len(paths) // 2
+        marginal = {name: (best[name][0] - best[f"{name} (half the set)"][0]) / n for name in runs if name.startswith("imgkit")}
+        for name, secs in marginal.items():
+            print(f"{name:<34} {secs * 1000:7.1f} ms/img")
+        for one, two in (("imgkit build -j 1", "imgkit build -j 2 (2 cores)"),
+                         ("imgkit build -j 1, decode_margin 1", "imgkit build -j 2, decode_margin 1")):
+            print(f"{two} vs {one}: {marginal[one] / marginal[two]:.2f}x per image, "
+                  f"{best[one][0] / best[two][0]:.2f}x whole command")
 
 if __name__ == "__main__":
     main()
