@@ -81,7 +81,7 @@ class Watcher:
             self.known = session.state.files()
             if self.sheet_path and self.sheet_path.is_file():  # before the backlog: no render twice
                 st = self.sheet_path.stat()
-                self._read_sheet(_Seen(st.st_size, st.st_mtime_ns, 0.0))
+                self._read_sheet(_Seen(st.st_size, st.st_mtime_ns, 0.0), replan=False)
             kind = f"polling every {self.poll_interval:g} s" if self.polling else "native events"
             self.log(f"watching {self.inbox} ({kind}, settle {self.settle:g} s) -> {self.out}")
             while not stop.is_set():
@@ -216,17 +216,18 @@ class Watcher:
                 sort_into(what, found, refused)
         return (order(found), refused) if found or refused else None
 
-    def _read_sheet(self, seen: _Seen) -> None:
-        """A new or changed product sheet: every photo is planned again, so the images whose
-        facts or captions changed are re-rendered (and only those)."""
+    def _read_sheet(self, seen: _Seen, *, replan: bool = True) -> None:
+        """A new or changed product sheet: every photo is planned again (``replan``), so the
+        images whose facts or captions changed are re-rendered (and only those)."""
         try:
             self.sheet = sheets.load(self.sheet_path, self.profile)
             self.log(f"product sheet {self.sheet_path.name}: {len(self.sheet.rows)} items")
         except ConfigError as exc:
             self.log(f"error: {exc}; keeping the sheet read before")
         self.sheet_stamp = (seen.size, seen.mtime_ns)
-        self.known = {}
-        self._walk(self.inbox)
+        if replan:
+            self.known = {}
+            self._walk(self.inbox)
 
     def _process(self, session: Session, batch: tuple[list[Candidate], list[Refusal]]) -> None:
         found, refused = batch
