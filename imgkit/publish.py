@@ -46,6 +46,8 @@ class Publisher:
                 s = self.sources[r.sha256]
                 outcomes.append(Outcome(str(c.path), "duplicate", s.item, s.idx, duplicate_of=s.path))
                 rejected_rows.append(FileRow(str(c.path), c.size, c.mtime_ns, r.sha256, "duplicate", None))
+                for staged in r.staged.values():  # not needed: a long watch must not pile them up
+                    staged.unlink(missing_ok=True)
             else:
                 fresh.append(r)
         if rejected_rows:
