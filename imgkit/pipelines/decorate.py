@@ -35,21 +35,28 @@ def _font(profile: Profile) -> FontChoice:
 
 
 def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    """Greedy line breaking of ``text`` into lines no wider than ``width`` px."""
+    """Greedy line breaking of ``text`` into lines no wider than ``width`` px; closing
+    punctuation never starts a line (the character before it moves down with it)."""
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
-        line = ""
+        tokens: list[str] = []                       # the current line, token by token
         for token in _TOKENS.findall(paragraph):
-            if line.strip() and token[0] not in _NO_START and font.getlength((line + token).rstrip()) > width:
-                lines.append(line.rstrip())
-                line = token.lstrip()
+            line = "".join(tokens)
+            if line.strip() and font.getlength((line + token).rstrip()) > width:
+                carry = [tokens.pop()] if token[0] in _NO_START and len(tokens) > 1 else []
+                lines.append("".join(tokens).rstrip())
+                tokens = carry + [token if carry else token.lstrip()]
             else:
-                line += token
-            while len(line) > 1 and font.getlength(line.rstrip()) > width:  # a word wider than the line
+                tokens.append(token)
+            line = "".join(tokens)
+            while len(line) > 1 and font.getlength(line.rstrip()) > width:  # wider than a line on its own
                 cut = max((i for i in range(1, len(line)) if font.getlength(line[:i]) <= width), default=1)
+                while cut > 1 and line[cut] in _NO_START:
+                    cut -= 1
                 lines.append(line[:cut])
                 line = line[cut:]
-        lines.append(line.rstrip())
+                tokens = [line]
+        lines.append("".join(tokens).rstrip())
     return [ln for ln in lines if ln] or [""]
 
 
