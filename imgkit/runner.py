@@ -60,6 +60,17 @@ class Summary:
 OUT_OF_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 
 
+_ENOSPC = os.strerror(errno.ENOSPC)
+
+
+def disk_full(path: Path) -> bool:
+    """SQLite says "disk I/O error" when it cannot even create its WAL on a full disk."""
+    try:
+        return shutil.disk_usage(path).free < (1 << 20)
+    except OSError:
+        return False
+
+
 def default_out(src: Path) -> Path:
     src = src.resolve()
     return src.parent / f"{src.name}-out"
@@ -104,7 +115,8 @@ class Session:
             self.staging.mkdir(parents=True)
         except (OSError, sqlite3.Error) as exc:
             self._lock.__exit__(None, None, None)
-            raise ConfigError(f"{self.out}: cannot write the output folder ({getattr(exc, 'strerror', None) or exc})") from None
+            why = _ENOSPC if disk_full(self.out) else getattr(exc, "strerror", None) or exc
+            raise ConfigError(f"{self.out}: cannot write the output folder ({why})") from None
         except BaseException:
             self._lock.__exit__(None, None, None)
             raise
@@ -124,7 +136,9 @@ class Session:
         try:
             return self._run(candidates, outcomes, sheet)
         except sqlite3.OperationalError as exc:  # "database or disk is full"
-            raise OutputError(f"{self.out}: cannot record the state ({exc}); free space and run again") from None
+            # a full disk reads the same whichever write met it first: the state's or a file's
+            why = _ENOSPC if "full" in str(exc) or disk_full(self.out) else str(exc)
+            raise OutputError(f"{self.out}: {why} (cannot record the state); free space and run again") from None
         except OSError as exc:
             if exc.errno in OUT_OF_ROOM:
                 raise OutputError(f"{self.out}: {exc.strerror}; free space and run again") from None

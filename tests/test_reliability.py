@@ -68,6 +68,26 @@ def test_full_disk_stops_cleanly_and_the_next_run_completes(shoot, tmp_path):
     assert tree_hashes(shoot) == before
 
 
+def test_a_disk_full_before_any_image_is_said_the_same_way(shoot, tmp_path):
+    """The state is the first write of a run: a full disk must read as a full disk there too."""
+    src = tmp_path / "src"
+    (src / "A1002").mkdir(parents=True)
+    (src / "A1002" / "shoe-1.jpg").write_bytes((shoot / "A1002" / "shoe-1.jpg").read_bytes())
+    with tmpfs(tmp_path / "out", "8m") as out:
+        assert imgkit("build", src, "-o", out / "listing", "-j", "1").returncode == 0
+        with open(out / "filler", "wb") as f:   # take every free block
+            with contextlib.suppress(OSError):
+                while True:
+                    f.write(b"\0" * (1 << 16))
+                    f.flush()
+        (src / "A1002" / "shoe-2.jpg").write_bytes((shoot / "A1002" / "shoe-2.jpg").read_bytes())
+        full = imgkit("build", src, "-o", out / "listing", "-j", "1")
+        assert full.returncode == 2, full.stderr   # the state cannot even be opened: nothing written
+        errors = [line for line in full.stderr.splitlines() if line.startswith("imgkit: error:")]
+        assert len(errors) == 1 and "No space left on device" in errors[0] and str(out) in errors[0], full.stderr
+        assert "Traceback" not in full.stderr
+
+
 def test_read_only_out_is_a_clear_usage_error(shoot, tmp_path):
     with tmpfs(tmp_path / "ro", "1m", "ro") as out:
         done = imgkit("build", shoot, "-o", out / "listing")
