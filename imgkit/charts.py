@@ -35,10 +35,15 @@ class CalibrationUse:
         return {"file": str(self.path), "chart": self.source, **self.summary}
 
 
+def calibration_id(path: Path) -> str:
+    """Short hash of a calibration file's content: joins its outputs' fingerprint."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
 def _use(path: Path, source: str) -> CalibrationUse:
     from .pipelines.calibrate import load_calibration
     cal = load_calibration(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    digest = calibration_id(path)
     summary = {"method": cal.method, **{k: cal.summary[k] for k in ("mean_before", "max_before", "mean_after", "max_after")}}
     return CalibrationUse(path, digest, source, summary)
 

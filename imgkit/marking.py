@@ -10,7 +10,6 @@ last operation's files, state and marks back.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import shutil
 import time
@@ -18,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .charts import calibration_id
 from .decoration import Decoration, undecorated, with_decoration
 from .errors import ConfigError
 from .files import atomic_write
@@ -70,7 +70,7 @@ def _calibration(out: Path, fp: str) -> Path | None:
         return None
     wanted = fp.split("+", 1)[1]
     for path in sorted((out / "calibration").glob("*.json")):
-        if hashlib.sha256(path.read_bytes()).hexdigest()[:12] == wanted:
+        if calibration_id(path) == wanted:
             return path
     raise ConfigError(f"{out}: the colour calibration {wanted} these images were made with is not in "
                       f"{out / 'calibration'}; run build again first")

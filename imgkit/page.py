@@ -29,6 +29,7 @@ from .files import atomic_write
 from .imaging import encode_jpeg
 from .naming import check_item, is_ignored, natural_key, output_name
 from .profile import Page, Profile
+from .state import columns, open_read_only
 
 
 @dataclass(frozen=True)
@@ -140,16 +141,11 @@ def fit(im: Image.Image, width: int) -> np.ndarray:
 
 def _state(out: Path) -> dict[str, list[tuple[int, str | None]]] | None:
     """Item → [(index, decoration JSON)] of finished sources, read-only; None without a state."""
-    path = out / ".imgkit" / "state.sqlite"
-    if not path.is_file():
+    db = open_read_only(out)
+    if db is None:
         return None
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return None
-    try:
-        cols = {r[1] for r in db.execute("PRAGMA table_info(sources)")}
-        deco = "decoration" if "decoration" in cols else "NULL"
+        deco = "decoration" if "decoration" in columns(db, "sources") else "NULL"
         rows = db.execute(f"SELECT item, idx, {deco} FROM sources WHERE status = 'done' ORDER BY idx").fetchall()
     except sqlite3.Error:
         return None

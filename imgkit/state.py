@@ -66,6 +66,22 @@ class FileRow:
     profile_fp: str | None = None   # for a rejection: the rules it was judged by
 
 
+def open_read_only(out: Path) -> sqlite3.Connection | None:
+    """A tree's state opened read-only (validate, page): None when it has none or it cannot be read."""
+    path = out / ".imgkit" / "state.sqlite"
+    if not path.is_file():
+        return None
+    try:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+
+
+def columns(db: sqlite3.Connection, table: str) -> set[str]:
+    """Column names of ``table``: a state written by an older imgkit lacks the later ones."""
+    return {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+
+
 class State:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -30,6 +30,7 @@ from .findings import ERROR, INFO, WARNING, Finding
 from .naming import is_ignored, item_from_filename
 from .profile import Profile
 from .rules import RULES, Context, FileFacts, ItemFacts, main_checks, run, template_regex
+from .state import columns, open_read_only
 from .watermark import mark_image, placement, scaled_mark
 
 SCHEMA_VERSION = 1
@@ -226,16 +227,12 @@ def _bits(im: Image.Image, data: bytes) -> int:
 
 def _read_state(target: Path) -> dict:
     """First-seen time per item and (calibration, ΔE, decoration JSON) per detail output, read-only."""
-    path = target / ".imgkit" / "state.sqlite"
-    if not path.is_file():
-        return {}
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
+    db = open_read_only(target)
+    if db is None:
         return {}
     try:
         first = dict(db.execute("SELECT item, MIN(first_seen) FROM sources GROUP BY item"))
-        cols = {r[1] for r in db.execute("PRAGMA table_info(sources)")}
+        cols = columns(db, "sources")
         extra = ", ".join(f"s.{c}" if c in cols else "NULL" for c in ("calibration", "delta_e", "decoration"))
         outputs = {p: (c, d, deco) for p, c, d, deco in db.execute(
             f"SELECT o.path, {extra} FROM outputs o JOIN sources s ON s.sha256 = o.sha256 WHERE o.kind = 'detail'")}
