@@ -97,7 +97,7 @@ def synthetic() -> bool:
         s = cal.summary
         means.append(s["mean_loo"])
         maxes.append(s["max_loo"])
-        print(f"| {name} | {cal.method} | {len(s['clipped'])} | {s['mean_before']:.2f} | {s['mean_after']:.2f} "
+        print(f"| {name} | {cal.fit.label} | {len(s['clipped'])} | {s['mean_before']:.2f} | {s['mean_after']:.2f} "
               f"| {s['mean_loo']:.2f} | {s['max_loo']:.2f} |")
     ok = max(means) <= 1.0 and max(maxes) <= 3.0
     print(f"\nworst scene: LOO mean {max(means):.2f} (target ≤ 1.0), LOO max {max(maxes):.2f} (target ≤ 3.0)"
@@ -124,7 +124,7 @@ def real(corpus: Path) -> bool:
         befores.append(s["mean_before"])
         good = s["mean_loo"] <= 2.5 and drop >= 0.5
         ok &= good
-        print(f"| {photo.name} | yes | {cal.method} | {s['mean_before']:.2f} | {s['mean_after']:.2f} | "
+        print(f"| {photo.name} | yes | {cal.fit.label} | {s['mean_before']:.2f} | {s['mean_after']:.2f} | "
               f"{s['mean_loo']:.2f} | {s['max_loo']:.2f} | −{100 * drop:.0f} %{'' if good else ' ✗'} |")
     for photo in sorted((folder / "negative").glob("*.jpg")):
         try:

@@ -44,7 +44,7 @@ def _use(path: Path, source: str) -> CalibrationUse:
     from .pipelines.calibrate import load_calibration
     cal = load_calibration(path)
     digest = calibration_id(path)
-    summary = {"method": cal.method, **{k: cal.summary[k] for k in ("mean_before", "max_before", "mean_after", "max_after")}}
+    summary = {"method": cal.fit.label, **{k: cal.summary[k] for k in ("mean_before", "max_before", "mean_after", "max_after")}}
     return CalibrationUse(path, digest, source, summary)
 
 

@@ -141,7 +141,8 @@ def test_methods_restrict_the_choice(corpus):
     from imgkit.pipelines.calibrate import calibrate_pixels
     rgb = read_photo(corpus / "colorchecker" / PHOTO)[0]
     cal = calibrate_pixels(rgb, methods=("matrix", "diagonal"))
-    assert set(cal.methods) == {"diagonal", "matrix"} and cal.method in ("diagonal", "matrix")
+    # each method on a chart is tried as it is and with the light's falloff fitted alongside
+    assert set(cal.methods) == {"diagonal", "matrix", "matrix + falloff"} and cal.method in ("diagonal", "matrix")
     assert calibrate_pixels(rgb, methods=("curve-matrix",)).method == "curve-matrix"
     ref = load_reference()
     three = type(ref)(name="three", names=ref.names[18:21], lab=ref.lab[18:21], chart=False,
@@ -186,3 +187,18 @@ def test_colour_profile_keys_load_validate_and_feed_calibration(tmp_path):
         path = write_profile(tmp_path / f"bad{n}.toml", colour={key: value})
         with pytest.raises(ProfileError, match=f"{path}: \\[colour\\] {message}"):
             profile.load(str(path))
+
+
+def test_a_chart_lit_from_one_side_is_evened_out(corpus):
+    """The shipped photo 06 is lit unevenly (its corrected patches grow lighter corner to
+    corner without the falloff): calibrate keeps the falloff fit, which predicts held-out
+    patches better than the plain fit, and says so in the table."""
+    from imgkit.cli.calibrate import table
+    from imgkit.pipelines.calibrate import calibrate_pixels
+    cal = calibrate_pixels(read_photo(corpus / "colorchecker" / "arcu__color_checker_06.jpg")[0])
+    assert cal.fit.falloff is not None
+    with_light = cal.methods[cal.fit.label]["loo_mean"]
+    assert with_light < cal.methods[cal.method]["loo_mean"] - 0.3
+    assert cal.summary["mean_loo"] == pytest.approx(with_light, abs=1e-3)
+    assert "uneven light on the chart" in table(cal) and cal.fit.label in table(cal)
+    assert cal.to_json()["falloff"] == [round(v, 6) for v in cal.fit.falloff]

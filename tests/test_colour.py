@@ -129,7 +129,7 @@ def test_choose_prefers_the_curve_when_the_tone_curve_is_not_srgb():
     shot = np.clip(ref.linear, 0, 1) ** 0.8 * 0.9          # a camera curve no matrix can undo
     choice = ccm.choose(shot, ref.linear, ref.lab, neutrals=ref.neutrals, white=ref.white)
     assert choice.fit.method.startswith("curve")
-    assert np.nanmean(choice.loo[choice.fit.method]) < 0.5 < np.nanmean(choice.loo["matrix"])
+    assert np.nanmean(choice.loo[choice.fit.label]) < 0.5 < np.nanmean(choice.loo["matrix"])
 
 
 def test_apply_matches_the_numpy_formula_for_every_method_and_is_fast_on_710px():
@@ -158,3 +158,49 @@ def _timed(fn, *args):
     t = time.perf_counter()
     fn(*args)
     return time.perf_counter() - t
+
+
+def _lit_unevenly(slope, cast=np.array([[0.9, 0.1, 0], [0.05, 0.8, 0.05], [0, 0.1, 0.6]])):
+    """The chart through a 3×3 cast, under light that changes by exp(a·x + b·y) across it,
+    with a little sensor noise."""
+    from imgkit.core import falloff
+    from imgkit.reference import load_reference
+    ref = load_reference()
+    pos = falloff.grid_positions(4, 6)
+    shot = np.clip(ref.linear, 0, 1) @ cast.T * 0.8 * falloff.gains(pos, slope)[:, None]
+    shot = shot * (1 + np.random.default_rng(5).normal(0, 0.004, shot.shape))
+    return ref, pos, shot
+
+
+def test_uneven_light_on_the_chart_is_fitted_and_kept_out_of_the_correction():
+    """Light 35 % stronger on the right and 15 % at the bottom: choose() keeps the falloff
+    variant, finds the gradient, and the correction it returns (for even light) undoes the
+    cast alone."""
+    slope = (np.log(1.35), np.log(1.15))
+    ref, pos, shot = _lit_unevenly(slope)
+    choice = ccm.choose(shot, ref.linear, ref.lab, neutrals=ref.neutrals, white=ref.white, positions=pos)
+    assert choice.fit.falloff is not None and choice.fit.label.endswith(" + falloff")
+    assert_allclose(choice.fit.falloff, slope, atol=0.03)
+    # as good as the same chart under even light; without the falloff, three times worse
+    ref, pos, even_shot = _lit_unevenly((0.0, 0.0))
+    even_loo = np.nanmean(ccm.leave_one_out(choice.fit.method, even_shot, ref.linear, ref.lab,
+                                            neutrals=ref.neutrals, white=ref.white))
+    assert np.nanmean(choice.loo[choice.fit.label]) < even_loo + 0.05
+    assert np.nanmean(choice.loo[choice.fit.method]) > 3 * even_loo
+    # the correction for even light: the chart shot under even light comes out right
+    even = shot / np.exp(pos @ np.array(slope))[:, None]
+    de = colour.delta_e_2000(ccm.predict_lab(choice.fit, even), ref.lab)
+    assert np.median(de) < 0.6
+    # and it survives the calibration file
+    again = ccm.Fit.from_json(choice.fit.to_json())
+    assert again.falloff == pytest.approx(choice.fit.falloff, abs=1e-6) and again.label == choice.fit.label
+
+
+def test_even_light_keeps_the_plain_fit():
+    ref, pos, shot = _lit_unevenly((0.0, 0.0))
+    choice = ccm.choose(shot, ref.linear, ref.lab, neutrals=ref.neutrals, white=ref.white, positions=pos)
+    assert choice.fit.falloff is None or np.abs(choice.fit.falloff).max() < 0.02
+    assert any(k.endswith(" + falloff") for k in choice.loo)   # it was tried
+    # without positions (swatches, not a chart) it is not tried at all
+    swatches = ccm.choose(shot, ref.linear, ref.lab, neutrals=ref.neutrals, white=ref.white)
+    assert swatches.fit.falloff is None and not any(k.endswith(" + falloff") for k in swatches.loo)

@@ -68,11 +68,21 @@ def calibrate(photo: Path, reference: str, corners, out: Path | None) -> None:
     sys.exit(EXIT_OK)
 
 
+def falloff_line(slope) -> str:
+    """The light's falloff across the chart in words: what a studio would even out."""
+    across, down = (100 * (math.exp(abs(v)) - 1) for v in slope)
+    return (f"uneven light on the chart, taken out of the fit: {across:.0f} % brighter on the "
+            f"{'right' if slope[0] > 0 else 'left'}, {down:.0f} % brighter at the "
+            f"{'bottom' if slope[1] > 0 else 'top'} (chart as printed, upright)")
+
+
 def table(cal) -> str:
     """The per-patch table with mean and max, as printed by ``imgkit calibrate``."""
     tried = ", ".join(f"{m} {v['loo_mean']:.2f}" for m, v in cal.methods.items())
-    lines = [f"reference {cal.reference}, method {cal.method} (leave-one-out mean: {tried})",
-             f"{'#':>2}  {'patch':<22} {'x':>6} {'y':>6}  {'measured sRGB':<13}  {'before':>6} {'after':>6} {'l-o-o':>6}"]
+    lines = [f"reference {cal.reference}, method {cal.fit.label} (leave-one-out mean: {tried})"]
+    if cal.fit.falloff is not None:
+        lines.append(falloff_line(cal.fit.falloff))
+    lines += [f"{'#':>2}  {'patch':<22} {'x':>6} {'y':>6}  {'measured sRGB':<13}  {'before':>6} {'after':>6} {'l-o-o':>6}"]
     for p in cal.patches:
         rgb = " ".join(f"{round(v):3d}" for v in p.measured_srgb)
         loo = "" if math.isnan(p.delta_e_loo) else f"{p.delta_e_loo:6.2f}"

@@ -23,6 +23,9 @@ reference (a constrained least squares), so white stays white after correction. 
 are weighted by ``Y^(-2/3)`` of the reference, the slope of L*, so that dark patches count
 as much as the eye counts them. :func:`choose` fits every applicable method, measures each
 by leave-one-out ΔE2000 (each patch predicted by a fit that never saw it) and keeps the best.
+Given the patches' places on a chart, it also tries each method with the light's falloff
+across the chart fitted alongside (:mod:`imgkit.core.falloff`) and keeps that when it
+predicts better.
 
 References
 ----------
@@ -38,6 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import falloff as light
 from .colour import (BLOCK, LINEAR_LUT, OUT_LUT_SIZE, _check_image, apply_lut_matrix, blocks, delta_e_2000,
                      linear_to_lab)
 from .colour import _OUT_LUT as OUT_LUT
@@ -48,6 +52,8 @@ MIN_PATCHES = {"diagonal": 1, "matrix": 6, "root-polynomial": 12, "curve-matrix"
 MIN_NEUTRALS = 4
 #: a simpler method is kept unless a richer one lowers the leave-one-out mean by this much
 SIMPLER_BY = 0.05
+#: fewest usable chart patches for fitting the light's falloff as well (two more unknowns)
+MIN_FALLOFF_PATCHES = 18
 
 
 @dataclass(frozen=True)
@@ -57,11 +63,19 @@ class Fit:
     method: str
     matrix: np.ndarray
     curve: np.ndarray | None = None
+    #: the chart photo's light gradient (a, b) fitted alongside; reported, never applied to photos
+    falloff: tuple[float, float] | None = None
+
+    @property
+    def label(self) -> str:
+        return self.method + (" + falloff" if self.falloff is not None else "")
 
     def to_json(self) -> dict:
         out = {"method": self.method, "matrix": np.round(self.matrix, 8).tolist()}
         if self.curve is not None:
             out["curve"] = np.round(self.curve, 8).tolist()
+        if self.falloff is not None:
+            out["falloff"] = [round(float(v), 6) for v in self.falloff]
         return out
 
     @classmethod
@@ -78,7 +92,10 @@ class Fit:
         if method.startswith("curve") and (curve is None or curve.ndim != 3 or curve.shape[:2] != (3, 2)):
             raise ValueError(f"curve: expected shape (3, 2, K) for {method}, got "
                              f"{None if curve is None else curve.shape}")
-        return cls(method, matrix, curve)
+        slope = data.get("falloff")
+        if slope is not None and (not isinstance(slope, list) or len(slope) != 2):
+            raise ValueError(f"falloff: expected [a, b], got {slope!r}")
+        return cls(method, matrix, curve, None if slope is None else (float(slope[0]), float(slope[1])))
 
 
 @dataclass(frozen=True)
@@ -263,8 +280,17 @@ def fit_curve_then(method: str, measured, reference, *, neutrals, white: int | N
     return Fit(method, _fit_terms(terms, r, white, refine), curve)
 
 
-def fit(method: str, measured, reference, *, neutrals=(), white: int | None = None, refine: bool = True) -> Fit:
-    """Fit ``method`` (one of :data:`METHODS`)."""
+def fit(method: str, measured, reference, *, neutrals=(), white: int | None = None, refine: bool = True,
+        positions=None) -> Fit:
+    """Fit ``method`` (one of :data:`METHODS`). With ``positions`` (N, 2) of the patches on a
+    chart, the light's falloff across it is fitted too (not for ``diagonal``)."""
+    if positions is not None and method != "diagonal":
+        m, r = _check(measured, reference)
+        pos = np.asarray(positions, np.float64)
+        slope = light.estimate(lambda flat: fit(method, flat, r, neutrals=neutrals, white=white, refine=False),
+                               predict, m, r, pos)
+        f = fit(method, light.even_out(m, pos, slope), r, neutrals=neutrals, white=white, refine=refine)
+        return Fit(f.method, f.matrix, f.curve, (float(slope[0]), float(slope[1])))
     if method == "diagonal":
         return fit_diagonal(measured, reference, white=white)
     if method == "matrix":
@@ -282,6 +308,11 @@ def predict(f: Fit, linear) -> np.ndarray:
     return features(v, f.method) @ f.matrix.T
 
 
+def even_out(f: Fit, linear, positions) -> np.ndarray:
+    """Measured chart patches as the fit saw them: with its fitted falloff (if any) taken out."""
+    return np.asarray(linear, np.float64) if f.falloff is None else light.even_out(linear, positions, f.falloff)
+
+
 def predict_lab(f: Fit, linear) -> np.ndarray:
     """Lab (D50) of the corrected colours as an 8-bit image would show them (clipped to [0, 1])."""
     return linear_to_lab(np.clip(predict(f, linear), 0, 1))
@@ -294,11 +325,12 @@ def applicable(n_patches: int, n_neutrals: int) -> tuple[str, ...]:
 
 
 def leave_one_out(method: str, measured, reference, reference_lab, *, neutrals=(), white=None,
-                  use=None) -> np.ndarray:
+                  use=None, positions=None) -> np.ndarray:
     """ΔE2000 of each patch predicted by a ``method`` fit on the other usable patches (NaN where unused).
 
     ``use`` (bool, N) marks usable patches (not clipped); the white constraint is dropped
-    in the fold that leaves white out.
+    in the fold that leaves white out. With ``positions``, each fold fits the falloff too,
+    and the patch left out is evened out by that fold's falloff before it is predicted.
     """
     m, r = _check(measured, reference)
     use = np.ones(len(m), bool) if use is None else np.asarray(use, bool)
@@ -310,19 +342,24 @@ def leave_one_out(method: str, measured, reference, reference_lab, *, neutrals=(
         pos = {j: k for k, j in enumerate(idx)}
         w = pos.get(white) if white is not None else None
         sub_neutrals = [pos[j] for j in neutrals if j in pos]
-        f = fit(method, m[idx], r[idx], neutrals=sub_neutrals, white=w)
-        out[i] = delta_e_2000(predict_lab(f, m[i]), reference_lab[i])
+        sub_pos = None if positions is None else np.asarray(positions)[idx]
+        f = fit(method, m[idx], r[idx], neutrals=sub_neutrals, white=w, positions=sub_pos)
+        seen = m[i] if positions is None else even_out(f, m[i], np.asarray(positions)[i])
+        out[i] = delta_e_2000(predict_lab(f, seen), reference_lab[i])
     return out
 
 
 def choose(measured, reference, reference_lab, *, neutrals=(), white=None, use=None,
-           methods: tuple[str, ...] | None = None) -> Choice:
+           methods: tuple[str, ...] | None = None, positions=None) -> Choice:
     """Fit every applicable method (of ``methods``, when given) on the usable patches and keep the best
     by leave-one-out ΔE2000.
 
     A richer method replaces a simpler one (order of :data:`METHODS`) only when it lowers the
-    mean leave-one-out ΔE2000 by more than :data:`SIMPLER_BY`. The returned fit is fitted
-    on all usable patches.
+    mean leave-one-out ΔE2000 by more than :data:`SIMPLER_BY`. With ``positions`` (the patches'
+    places on a chart, see :func:`imgkit.core.falloff.grid_positions`) and at least
+    :data:`MIN_FALLOFF_PATCHES` usable patches, each method after ``diagonal`` is also tried with
+    the falloff, as the richer variant. The returned fit is fitted on all usable patches;
+    ``loo`` is keyed by :attr:`Fit.label`.
     """
     m, r = _check(measured, reference)
     use = np.ones(len(m), bool) if use is None else np.asarray(use, bool)
@@ -337,17 +374,26 @@ def choose(measured, reference, reference_lab, *, neutrals=(), white=None, use=N
         raise ValueError(f"methods: none of {', '.join(methods)} can be fitted to {idx.size} usable patches "
                          f"({len(neutrals)} neutral); these can: {', '.join(allowed)}")
     pos = {j: k for k, j in enumerate(idx)}
+    places = None if positions is None or idx.size < MIN_FALLOFF_PATCHES else np.asarray(positions, np.float64)
+    variants = [(method, None) for method in candidates]
+    if places is not None:
+        variants = [v for method in candidates
+                    for v in ((method, None),) + (((method, places),) if method != "diagonal" else ())]
     loo: dict[str, np.ndarray] = {}
-    best, best_score = None, np.inf
-    for method in candidates:
+    best, best_score = variants[0], np.inf
+    for method, where in variants:
+        label = method + ("" if where is None else " + falloff")
         if idx.size >= 2:
-            loo[method] = leave_one_out(method, m, r, reference_lab, neutrals=neutrals, white=white, use=use)
-            score = float(np.nanmean(loo[method]))
+            loo[label] = leave_one_out(method, m, r, reference_lab, neutrals=neutrals, white=white, use=use,
+                                       positions=where)
+            score = float(np.nanmean(loo[label]))
         else:
             score = 0.0
-        if best is None or score < best_score - SIMPLER_BY:
-            best, best_score = method, score
-    final = fit(best, m[idx], r[idx], neutrals=[pos[j] for j in neutrals], white=pos.get(white))
+        if best_score == np.inf or score < best_score - SIMPLER_BY:
+            best, best_score = (method, where), score
+    method, where = best
+    final = fit(method, m[idx], r[idx], neutrals=[pos[j] for j in neutrals], white=pos.get(white),
+                positions=None if where is None else where[idx])
     return Choice(final, loo)
 
 

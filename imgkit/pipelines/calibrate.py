@@ -20,8 +20,8 @@ import numpy as np
 from PIL import Image
 
 from .. import __version__, imaging
-from ..chart import ACCEPT_DE, NoChartFound, Sample, find_chart, from_corners, sample_quads
-from ..core import ccm, colour
+from ..chart import ACCEPT_DE, COLS, ROWS, NoChartFound, Sample, find_chart, from_corners, sample_quads
+from ..core import ccm, colour, falloff
 from ..errors import ConfigError, Rejected
 from ..files import atomic_write, sha256_bytes
 from ..profile import Input
@@ -182,13 +182,15 @@ def fit_sample(sample: Sample, ref: Reference, *, sha: str = "", source: str = "
     if methods is not None and not set(methods) & set(allowed):
         raise Rejected(f"none of the methods {', '.join(methods)} can be fitted to the {int(use.sum())} usable "
                        f"patches; these can: {', '.join(allowed)}")
+    places = falloff.grid_positions(ROWS, COLS) if ref.chart else None
     choice = ccm.choose(measured, ref.linear, ref.lab, neutrals=ref.neutrals, white=ref.white, use=use,
-                        methods=methods)
+                        methods=methods, positions=places)
     lab_before = colour.linear_to_lab(measured)
     de_before = colour.delta_e_2000(lab_before, ref.lab)
-    corrected = np.clip(ccm.predict(choice.fit, measured), 0, 1)
+    # "after": the patches as the correction renders them under the even light it was fitted for
+    corrected = np.clip(ccm.predict(choice.fit, ccm.even_out(choice.fit, measured, places)), 0, 1)
     de_after = colour.delta_e_2000(colour.linear_to_lab(corrected), ref.lab)
-    loo = choice.loo.get(choice.fit.method, np.full(len(measured), np.nan))
+    loo = choice.loo.get(choice.fit.label, np.full(len(measured), np.nan))
     patches = tuple(
         Patch(index=i, name=ref.names[i], centre=tuple(map(float, sample.centres[i])),
               measured_srgb=tuple(map(float, sample.rgb[i])), reference_lab=tuple(map(float, ref.lab[i])),

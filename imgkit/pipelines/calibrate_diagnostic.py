@@ -36,7 +36,7 @@ def diagnostic(rgb: np.ndarray, cal) -> Image.Image:
     grid = Image.new("RGB", (cols * (CELL + 8) + 8, rows * (CELL + 30) + 60), (40, 40, 40))
     g = ImageDraw.Draw(grid)
     s = cal.summary
-    g.text((8, 8), f"{cal.reference} | {cal.method} | dE2000 mean {s['mean_before']:.2f} -> {s['mean_after']:.2f} "
+    g.text((8, 8), f"{cal.reference} | {cal.fit.label} | dE2000 mean {s['mean_before']:.2f} -> {s['mean_after']:.2f} "
                    f"(leave-one-out {s['mean_loo']:.2f}), max {s['max_before']:.2f} -> {s['max_after']:.2f}",
            fill=(230, 230, 230), font=font)
     g.text((8, 26), "each card: reference | measured | corrected; dE2000 before -> after", fill=(180, 180, 180), font=font)
