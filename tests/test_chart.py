@@ -76,3 +76,26 @@ def test_fixed_corners_in_any_order_give_the_detected_patches(photos):
     assert np.abs(s.rgb - found.rgb).max() < 8
     with pytest.raises(ValueError, match="expected 4 points"):
         from_corners(rgb, corners[:3], REF.lab)
+
+
+@pytest.mark.parametrize("share", [0.10, 0.05])
+def test_a_small_chart_in_a_large_photo_is_found(photos, corpus, share):
+    """The chart shrunk until it covers ``share`` of a 12 MP product photo's area (the issue
+    asks for charts from about 10 %), pasted in off-centre: found, in the same patch order."""
+    from PIL import Image
+    rgb = photos["arcu__color_checker_06.jpg"]
+    base = find_chart(rgb, REF.lab)
+    (x0, y0), (x1, y1) = base.outlines.reshape(-1, 2).min(0), base.outlines.reshape(-1, 2).max(0)
+    w, h = 4000, 3000
+    scale = np.sqrt(share * w * h / ((x1 - x0) * (y1 - y0)))
+    m = 0.1   # a margin of the paper around the chart, as a photo would have
+    crop = Image.fromarray(rgb).crop((int(x0 - m * (x1 - x0)), int(y0 - m * (y1 - y0)),
+                                      int(x1 + m * (x1 - x0)), int(y1 + m * (y1 - y0))))
+    crop = crop.resize((round(crop.width * scale), round(crop.height * scale)), Image.Resampling.LANCZOS)
+    photo = Image.open(corpus / "products" / "p20__running-shoe-bw.jpg").convert("RGB").resize((w, h))
+    photo.paste(crop, (2300, 400))
+    s = find_chart(np.asarray(photo), REF.lab)
+    assert s.how == "detected"
+    assert np.abs(s.rgb - base.rgb).mean() < 6
+    inside = (s.centres[:, 0] > 2300) & (s.centres[:, 0] < 2300 + crop.width) & (s.centres[:, 1] > 400)
+    assert inside.all()
