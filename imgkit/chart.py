@@ -35,6 +35,10 @@ EDGE = 0.08
 ACCEPT_DE = 10.0
 MIN_MEMBERS = 10
 CLIP_HIGH, CLIP_SHARE = 254, 0.02
+#: a channel crushed to black: this share of a patch's pixels at or below CLIP_LOW. Noise
+#: dithers a dark but recorded channel (a few codes) well above it; one clipped at 0 (out of
+#: the camera's gamut, or under-exposed) keeps a tenth to all of its pixels there
+CLIP_LOW, CRUSH_SHARE = 2, 0.10
 #: Gaussian blurs (px) before edge finding: a sharp pass and a pass for noisy photos
 BLURS = (1.2, 2.5)
 
@@ -51,7 +55,7 @@ class Sample:
     outlines: np.ndarray    # (N, 4, 2) corners of each patch as found
     regions: np.ndarray     # (N, 4, 2) corners of the sampled inner square
     rgb: np.ndarray         # (N, 3) sRGB, interquartile mean per channel, 0..255 floats
-    clipped: np.ndarray     # (N,) bool: too many pixels at 255 (or the median at 0)
+    clipped: np.ndarray     # (N,) bool: too many pixels at 255, or a channel crushed to 0
     how: str                # "detected", "corners" or "boxes"
     score: float = 0.0      # layout score (mean ΔE2000 after one 3×3 fit)
 
@@ -94,7 +98,8 @@ def sample_quads(rgb: np.ndarray, regions: np.ndarray) -> tuple[np.ndarray, np.n
         ordered = np.sort(px, axis=0)
         q = len(ordered) // 4
         med[i] = ordered[q:len(ordered) - q].mean(axis=0)
-        clipped[i] = (px >= CLIP_HIGH).any(axis=1).mean() > CLIP_SHARE or (ordered[len(ordered) // 2] <= 0).any()
+        clipped[i] = ((px >= CLIP_HIGH).any(axis=1).mean() > CLIP_SHARE
+                      or (px <= CLIP_LOW).mean(axis=0).max() >= CRUSH_SHARE)
     return med, clipped
 
 

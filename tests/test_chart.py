@@ -41,7 +41,11 @@ def test_every_corpus_chart_is_found_in_reading_order(photos):
     assert set(photos) == set(EXPECTED)
     for name, rgb in photos.items():
         s = find_chart(rgb, REF.lab)
-        assert s.how == "detected" and s.rgb.shape == (24, 3) and not s.clipped.any(), name
+        assert s.how == "detected" and s.rgb.shape == (24, 3), name
+        # flagged patches are the saturated ones whose weakest channel the phone crushed to 0
+        # (the blue patch's red, the out-of-gamut cyan's red); never a grey
+        assert all(s.rgb[i].min() < 5 for i in np.flatnonzero(s.clipped)), (name, s.rgb[s.clipped])
+        assert not s.clipped[18:24].any() and s.clipped.sum() <= 2, name
         assert (_quadrant(s, 0), _quadrant(s, 23)) == EXPECTED[name], name
         # the grey ramp is read as a ramp: white lightest, black darkest, monotone between
         grey = s.rgb[18:24].mean(1)
@@ -99,3 +103,18 @@ def test_a_small_chart_in_a_large_photo_is_found(photos, corpus, share):
     assert np.abs(s.rgb - base.rgb).mean() < 6
     inside = (s.centres[:, 0] > 2300) & (s.centres[:, 0] < 2300 + crop.width) & (s.centres[:, 1] > 400)
     assert inside.all()
+
+
+def test_a_channel_crushed_to_black_is_flagged_a_dark_one_is_not():
+    """A channel out of the camera's reach reads 0 in a tenth or more of its pixels: flagged
+    and left out of the fit, like a blown one. A dark channel that noise dithers around six
+    codes is recorded: kept."""
+    from imgkit.chart import sample_quads
+    rng = np.random.default_rng(3)
+    img = np.full((40, 120, 3), 120, np.uint8)
+    img[:, 40:80, 2] = np.clip(rng.normal(6, 2, (40, 40)), 0, 255).round()          # dark, recorded
+    img[:, 80:, 2] = np.clip(rng.normal(0, 2.5, (40, 40)) + 1, 0, 255).round()      # crushed
+    quads = np.array([[[x + 5, 5], [x + 35, 5], [x + 35, 35], [x + 5, 35]] for x in (0, 40, 80)], float)
+    rgb, clipped = sample_quads(img, quads)
+    assert clipped.tolist() == [False, False, True]
+    assert 5 < rgb[1, 2] < 7
