@@ -204,3 +204,25 @@ def test_a_chart_lit_from_one_side_is_evened_out(corpus):
     assert cal.summary["mean_loo"] == pytest.approx(with_light, abs=1e-3)
     assert "uneven light on the chart" in table(cal) and cal.fit.label in table(cal)
     assert cal.to_json()["falloff"] == [round(v, 6) for v in cal.fit.falloff]
+
+
+def test_the_fit_reaches_for_what_srgb_can_hold_not_past_it():
+    """A camera that renders the chart exactly as sRGB can show it (the cyan clipped into
+    the gamut) needs no correction: every other patch stays where it is, and the cyan keeps
+    the distance to its reference that no sRGB image can close."""
+    from imgkit.chart import Sample
+    from imgkit.core import colour
+    from imgkit.pipelines.calibrate import fit_sample
+    ref = load_reference()
+    shown = colour.linear_to_srgb(np.clip(ref.linear, 0, 1)) * 255
+    z = np.zeros((24, 4, 2))
+    cal = fit_sample(Sample(np.zeros((24, 2)), z, z, shown, np.zeros(24, bool), "corners"), ref)
+    after = np.array([p.delta_e_after for p in cal.patches])
+    outside = ((ref.linear < 0) | (ref.linear > 1)).any(1)
+    assert outside.tolist().count(True) == 1 and outside[17]   # the cyan
+    assert after[~outside].max() < 0.05
+    assert after[17] == pytest.approx(cal.patches[17].delta_e_before, abs=0.05)
+    # every method finds "no correction": held out, each patch is predicted as shot, so the
+    # leave-one-out mean is the cyan's gap alone (fitting past the gamut gave 0.5-0.6 here)
+    floor = after[17] / 24
+    assert all(v["loo_mean"] < floor + 0.01 for v in cal.methods.values()), cal.methods

@@ -183,7 +183,10 @@ def fit_sample(sample: Sample, ref: Reference, *, sha: str = "", source: str = "
         raise Rejected(f"none of the methods {', '.join(methods)} can be fitted to the {int(use.sum())} usable "
                        f"patches; these can: {', '.join(allowed)}")
     places = falloff.grid_positions(ROWS, COLS) if ref.chart else None
-    choice = ccm.choose(measured, ref.linear, ref.lab, neutrals=ref.neutrals, white=ref.white, use=use,
+    # fitted towards what an sRGB image can hold (the chart's cyan lies outside it: reaching for
+    # it bends the fit for every other colour), measured against the reference itself
+    reachable = np.clip(ref.linear, 0, 1)
+    choice = ccm.choose(measured, reachable, ref.lab, neutrals=ref.neutrals, white=ref.white, use=use,
                         methods=methods, positions=places)
     lab_before = colour.linear_to_lab(measured)
     de_before = colour.delta_e_2000(lab_before, ref.lab)
