@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image, ImageCms
 
@@ -188,6 +187,7 @@ SEARCH_WIDTH = 1024  # wider pictures are searched at this width (a mark is tens
 
 
 def _find(im: Image.Image, mark, profile: Profile) -> Match:
+    import cv2  # not at the top: build's header-only report must not load OpenCV
     gray = luma(np.asarray(im.convert("RGB")))
     h, w = gray.shape
     expected = None

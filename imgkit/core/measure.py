@@ -14,13 +14,15 @@ every scale is judged with the same template, blurred and padded so a few pixels
 off still correlate), then the best candidates refined at full resolution. When the caller
 knows where the mark should be (the profile's place), that place is tried first and the
 search is skipped when it scores well.
+
+OpenCV is imported by the functions that use it: ``build`` reaches this module through its
+header-only report and never searches, so it does not pay for loading OpenCV.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
@@ -77,6 +79,7 @@ def mark_from_rgba(rgba: np.ndarray) -> Mark:
 
 
 def _resized(mark: Mark, width: float) -> tuple[np.ndarray, np.ndarray]:
+    import cv2
     w = max(2, round(width))
     h = max(2, round(w * mark.aspect))
     interp = cv2.INTER_AREA if w < mark.alpha.shape[1] else cv2.INTER_LINEAR
@@ -125,6 +128,7 @@ def score_at(gray: np.ndarray, mark: Mark, x: int, y: int, width: int) -> Match:
 def refine(gray: np.ndarray, mark: Mark, x: float, y: float, width: float, *,
            scales=REFINE_SCALES, slack: float = 0.05) -> Match:
     """Best full-resolution place near (x, y, width): a few scales, positions within ``slack``."""
+    import cv2
     H, W = gray.shape
     best = NO_MATCH
     for s in scales:
@@ -151,6 +155,7 @@ class _Coarse:
     vertical strips; each strip gets its own background level and coverage term."""
 
     def __init__(self, mark: Mark):
+        import cv2
         a, am = _resized(mark, COARSE_WIDTH)
         self.pad = int(np.ceil(3 * COARSE_BLUR)) + 1
         a = cv2.GaussianBlur(np.pad(a, self.pad), (0, 0), COARSE_BLUR)
@@ -169,6 +174,7 @@ class _Coarse:
         self.sig = (sig / np.linalg.norm(sig)).astype(np.float32)
 
     def score_map(self, img: np.ndarray) -> np.ndarray:
+        import cv2
         th, tw = self.shape
         oh, ow = img.shape[0] - th + 1, img.shape[1] - tw + 1
         num = cv2.matchTemplate(img, self.sig, cv2.TM_CCORR).astype(np.float64)
@@ -219,6 +225,7 @@ def coarse_candidates(gray: np.ndarray, mark: Mark, *, min_width: float, max_wid
     first) and, for every scale, the best at the anchors a build uses (corners at any
     margin, centre). Coarse scores are not comparable across scales, so every scale keeps
     its anchored candidate."""
+    import cv2
     coarse = _Coarse(mark)
     H, W = gray.shape
     th, tw = coarse.shape
