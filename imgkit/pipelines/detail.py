@@ -55,6 +55,12 @@ def master(f: Frame) -> Frame:
     return replace(f, outputs={**f.outputs, "master": imaging.encode_png(f.image)})
 
 
+#: A shrink by at most this factor (width as decoded / width wanted: a 24 MP JPEG decoded at 1/8,
+#: 750 -> 710 px) is a 4-tap cubic, ~5x faster than Lanczos: against a full-decode Lanczos
+#: reference it stays within 0.1 MAD / 0.002 SSIM of Lanczos up to 1.1, not beyond (issue 8).
+CUBIC_MAX_SHRINK = 1.1
+
+
 def resize(f: Frame) -> Frame:
     """High-quality shrink to the profile width as displayed, aspect kept."""
     width = f.profile.detail.width
@@ -69,7 +75,15 @@ def resize(f: Frame) -> Frame:
     if (shown_w, shown_h) == (width, height):
         return f
     size = (height, width) if turned else (width, height)
+    if width < shown_w <= CUBIC_MAX_SHRINK * width and f.image.mode in ("L", "RGB"):
+        return replace(f, image=_cubic(f.image, size))
+    # alpha stays with Pillow, which resizes it premultiplied; CMYK and upscaling too
     return replace(f, image=f.image.resize(size, Image.Resampling.LANCZOS))
+
+
+def _cubic(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    import cv2  # only for this shrink: a build that never makes one does not load OpenCV
+    return Image.fromarray(cv2.resize(np.asarray(image), size, interpolation=cv2.INTER_CUBIC), image.mode)
 
 
 def colour(f: Frame) -> Frame:
