@@ -22,3 +22,26 @@ def test_a_worker_killed_by_a_decoder_costs_only_that_file(cli, shoot, tmp_path,
     assert rejected == [f"rejected: {shoot / 'A1002' / 'shoe-3.jpg'}: the decoder crashed on this file (worker process died)"]
     assert "16 processed" in result.stderr
     assert len(list((tmp_path / "out" / "detail").rglob("*.jpg"))) == 16
+
+
+def test_a_source_read_whole_and_only_up_to_the_limit(tmp_path):
+    """The job reads the file as it is now (it may have grown since the scan), whole, and
+    refuses one that grew past [input] max_bytes instead of reading on."""
+    import dataclasses
+
+    import pytest
+
+    from imgkit import profile as profiles
+    from imgkit.errors import Rejected
+    from imgkit.work import Job, _read
+    prof = profiles.load()
+    prof = dataclasses.replace(prof, input=dataclasses.replace(prof.input, max_bytes=5000))
+    path = tmp_path / "A1-01.jpg"
+    path.write_bytes(os.urandom(3000))
+    grown = Job(path, path.name, "A1", size=100, mtime_ns=0)    # the scan saw 100 bytes
+    assert _read(grown, prof) == path.read_bytes()
+    path.write_bytes(os.urandom(7000))
+    with pytest.raises(Rejected, match="grew past the limit of 5,000 bytes"):
+        _read(grown, prof)
+    path.write_bytes(os.urandom(5000))
+    assert len(_read(grown, prof)) == 5000
