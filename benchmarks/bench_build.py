@@ -5,7 +5,8 @@
 Makes camera-like 24 MP JPEGs (6000x4000 mosaics of native-resolution crops of the corpus's
 4257x2838 product photos, light sensor noise, q92; every 4th stored turned with EXIF
 orientation 6, every 3rd tagged Adobe RGB), then runs, interleaved and each in its own
-process: the floor (1/8 DCT decode + encode), `imgkit build -j 1`, pyvips `thumbnail`,
+process: the floor (1/8 DCT decode + encode), the floor plus the per-image work imgkit's
+invariants require (read once, SHA-256, raw copy, fsync), `imgkit build -j 1`, pyvips `thumbnail`,
 ImageMagick `convert -define jpeg:size`, naive Pillow — pinned to one core with taskset —
 and `imgkit build -j 2`, each imgkit run also with `[detail] decode_margin = 1` (1/8 DCT
 decoding) and also on the first half of the set, so that the per-image cost without start-up
@@ -144,8 +145,14 @@ def main() -> None:
         for p in paths[: len(paths) // 2]:
             (half / "B1" / p.name).hardlink_to(p)
         fast = Path(tmp) / "fast.toml"
-        fast.write_text("[detail]\ndecode_margin = 1.0\n", encoding="utf-8")
-        keys = ("floor", "imgkit1", "imgkit2", "imgkit1f", "imgkit2f", "pyvips", "magick", "pillow_naive")
+        # the default profile with 1/8 decoding (a profile file does not inherit: copy it whole,
+        # with its watermark's path made absolute)
+        default = (ROOT / "profiles" / "default.toml").read_text(encoding="utf-8")
+        text = (default.replace("decode_margin = 2.0", "decode_margin = 1.0")
+                .replace('"assets/watermark.png"', f'"{ROOT / "profiles" / "assets" / "watermark.png"}"'))
+        assert "decode_margin = 1.0" in text and '"assets/' not in text, "profiles/default.toml changed"
+        fast.write_text(text, encoding="utf-8")
+        keys = ("floor", "floor_invariants", "imgkit1", "imgkit2", "imgkit1f", "imgkit2f", "pyvips", "magick", "pillow_naive")
         outs = {name: Path(tmp) / name for name in keys + tuple(k + "h" for k in keys if k.startswith("imgkit"))}
         files = [str(p) for p in paths]
 
@@ -154,6 +161,8 @@ def main() -> None:
                                                      "-j", str(jobs), *extra]
         runs = {
             "floor (1/8 DCT decode + encode)": ("floor", pin + [py, "benchmarks/peers.py", "floor", str(outs["floor"]), *files]),
+            "floor + invariants (hash, raw copy, fsync)": (
+                "floor_invariants", pin + [py, "benchmarks/peers.py", "floor_invariants", str(outs["floor_invariants"]), *files]),
             "imgkit build -j 1": imgkit("imgkit1", 1),
             "imgkit build -j 1, decode_margin 1": imgkit("imgkit1f", 1, src, "-p", str(fast)),
             "pyvips thumbnail + recomb": ("pyvips", pin + [py, "benchmarks/peers.py", "pyvips", str(outs["pyvips"]), *files]),
@@ -181,23 +190,23 @@ def main() -> None:
         floor = best["floor (1/8 DCT decode + encode)"][0]
         vips = best["pyvips thumbnail + recomb"][0]
         print(f"{len(paths)} JPEGs 6000x4000 (every 4th orientation 6, every 3rd Adobe RGB), {mb:.1f} MB each")
-        print(f"{'pipeline':<34} {'ms/img':>7} {'img/s':>6} {'x floor':>8} {'x pyvips':>9} {'RSS MB':>7} {'MAD':>5} {'SSIM':>6}")
+        print(f"{'pipeline':<42} {'ms/img':>7} {'img/s':>6} {'x floor':>8} {'x pyvips':>9} {'RSS MB':>7} {'MAD':>5} {'SSIM':>6}")
         for name, (key, _) in runs.items():
             secs, rss = best[name]
-            if key == "floor":
+            if key.startswith("floor"):
                 mad = ss = float("nan")
             else:
                 produced = outputs_of(key, outs[key], paths)
                 ok = all(produced.values())
                 mad, ss = quality(produced, ccm=not key.startswith("imgkit")) if ok else (float("nan"),) * 2
-            print(f"{name:<34} {secs * 1000 / len(paths):7.1f} {len(paths) / secs:6.2f} {secs / floor:8.2f} "
+            print(f"{name:<42} {secs * 1000 / len(paths):7.1f} {len(paths) / secs:6.2f} {secs / floor:8.2f} "
                   f"{secs / vips:9.2f} {rss:7.0f} {mad:5.2f} {ss:6.4f}")
         print("\nimgkit per image without start-up: (whole set - first half) / the images added"
               " (a difference of two timings: noisy, read it over several runs)")
         n = len(paths) - len(paths) // 2
         marginal = {name: (best[name][0] - best[f"{name} (half the set)"][0]) / n for name in runs if name.startswith("imgkit")}
         for name, secs in marginal.items():
-            print(f"{name:<34} {secs * 1000:7.1f} ms/img")
+            print(f"{name:<42} {secs * 1000:7.1f} ms/img")
         for one, two in (("imgkit build -j 1", "imgkit build -j 2 (2 cores)"),
                          ("imgkit build -j 1, decode_margin 1", "imgkit build -j 2, decode_margin 1")):
             print(f"{two} vs {one}: {marginal[one] / marginal[two]:.2f}x per image, "

@@ -3,11 +3,14 @@
 Job: decode a camera JPEG, apply EXIF orientation, shrink to 710 px wide, apply a fixed
 3x3 colour correction, composite the shop's PNG watermark bottom-right, encode q90 4:2:0.
 Run as ``python benchmarks/peers.py NAME OUTDIR FILE...`` so each gets its own process
-(for its peak RSS); NAME is floor, pillow_naive, pyvips or magick.
+(for its peak RSS); NAME is floor, floor_invariants, pillow_naive, pyvips or magick.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +29,31 @@ def floor(path: Path, out: Path) -> None:
     im = Image.open(path)
     im.draft("RGB", (im.width // 8, im.height // 8))
     im.save(out, "JPEG", quality=90)
+
+
+def floor_invariants(path: Path, out: Path) -> None:
+    """The floor plus the work DESIGN's invariants require of any imgkit pipeline per image:
+    read the source once, hash it (the state keys sources by SHA-256), keep its bytes as the
+    raw copy (``OUTDIR/raw/``, R9), make both files durable (fsync); decode and encode from
+    the bytes in memory as the floor does."""
+    from PIL import Image
+    data = path.read_bytes()
+    hashlib.sha256(data).hexdigest()
+    raw = out.parent / "raw" / path.name
+    raw.parent.mkdir(exist_ok=True)
+    _write_synced(raw, data)
+    im = Image.open(io.BytesIO(data))
+    im.draft("RGB", (im.width // 8, im.height // 8))
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=90)
+    _write_synced(out, buf.getvalue())
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def pillow_naive(path: Path, out: Path) -> None:
@@ -61,7 +89,8 @@ def magick(path: Path, out: Path) -> None:
                     "-strip", "-quality", "90", "-sampling-factor", "4:2:0", str(out)], check=True)
 
 
-PEERS = {"floor": floor, "pillow_naive": pillow_naive, "pyvips": pyvips, "magick": magick}
+PEERS = {"floor": floor, "floor_invariants": floor_invariants, "pillow_naive": pillow_naive,
+         "pyvips": pyvips, "magick": magick}
 
 if __name__ == "__main__":
     name, outdir, *files = sys.argv[1:]
