@@ -38,7 +38,8 @@ def thumb_bytes(im: Image.Image) -> bytes:
     im = im.convert("RGB")   # a copy: thumbnail() works in place
     im.thumbnail(THUMB_BOX, Image.Resampling.BILINEAR, reducing_gap=2.0)
     buf = io.BytesIO()
-    im.save(buf, "WEBP", quality=THUMB_QUALITY, method=4)
+    # method 2: 1.4 ms where the default 4 took 3.4 ms per photo, for 5 % more bytes (~1.3 kB)
+    im.save(buf, "WEBP", quality=THUMB_QUALITY, method=2)
     return buf.getvalue()
 
 
