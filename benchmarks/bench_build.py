@@ -1,6 +1,6 @@
 """Throughput and quality of `imgkit build` against peers and the JPEG floor (run by hand).
 
-    python benchmarks/bench_build.py [--count 12] [--rounds 2]
+    python benchmarks/bench_build.py [--count 12] [--rounds 2] [--only imgkit1,imgkit2,floor2]
 
 Makes camera-like 24 MP JPEGs (6000x4000 mosaics of native-resolution crops of the corpus's
 4257x2838 product photos, light sensor noise, q92; every 4th stored turned with EXIF
@@ -8,7 +8,8 @@ orientation 6, every 3rd tagged Adobe RGB), then runs, interleaved and each in i
 process: the floor (1/8 DCT decode + encode), the floor plus the per-image work imgkit's
 invariants require (read once, SHA-256, raw copy, fsync), `imgkit build -j 1`, pyvips `thumbnail`,
 ImageMagick `convert -define jpeg:size`, naive Pillow — pinned to one core with taskset —
-and `imgkit build -j 2`, each imgkit run also with `[detail] decode_margin = 1` (1/8 DCT
+and `imgkit build -j 2` and two floors at once (half the set each, one per core: what two
+cores can give at best), each imgkit run also with `[detail] decode_margin = 1` (1/8 DCT
 decoding) and also on the first half of the set, so that the per-image cost without start-up
 shows. Prints ms per image, images/s, x floor, x pyvips, peak RSS, and
 quality against a full-decode Lanczos reference encoded the same way (mean absolute
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import shlex
 import shutil
 import subprocess
 import sys
@@ -130,6 +132,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=12)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--only", default="", help="comma-separated run keys (floor, floor2, floor_invariants, "
+                    "imgkit1, imgkit1f, imgkit2, imgkit2f, pyvips, magick, pillow_naive); the floor always runs")
     args = ap.parse_args()
     py = sys.executable
     pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
@@ -152,7 +156,7 @@ def main() -> None:
                 .replace('"assets/watermark.png"', f'"{ROOT / "profiles" / "assets" / "watermark.png"}"'))
         assert "decode_margin = 1.0" in text and '"assets/' not in text, "profiles/default.toml changed"
         fast.write_text(text, encoding="utf-8")
-        keys = ("floor", "floor_invariants", "imgkit1", "imgkit2", "imgkit1f", "imgkit2f", "pyvips", "magick", "pillow_naive")
+        keys = ("floor", "floor2", "floor_invariants", "imgkit1", "imgkit2", "imgkit1f", "imgkit2f", "pyvips", "magick", "pillow_naive")
         outs = {name: Path(tmp) / name for name in keys + tuple(k + "h" for k in keys if k.startswith("imgkit"))}
         files = [str(p) for p in paths]
 
@@ -170,7 +174,14 @@ def main() -> None:
             "naive Pillow (full decode)": ("pillow_naive", pin + [py, "benchmarks/peers.py", "pillow_naive", str(outs["pillow_naive"]), *files]),
             "imgkit build -j 2 (2 cores)": imgkit("imgkit2", 2),
             "imgkit build -j 2, decode_margin 1": imgkit("imgkit2f", 2, src, "-p", str(fast)),
+            # the most two cores can give: two independent floors, half the set each, at once
+            "floor, 2 processes x half the set": ("floor2", ["sh", "-c", " ".join(
+                f"{shlex.join(['taskset', '-c', str(cpu)] if pin else [])} {shlex.join([py, 'benchmarks/peers.py', 'floor', str(outs['floor2']), *part])} &"
+                for cpu, part in ((0, files[: len(files) // 2]), (1, files[len(files) // 2:]))) + " wait"]),
         }
+        if args.only:
+            wanted = {"floor", *args.only.split(",")}
+            runs = {name: run for name, run in runs.items() if run[0] in wanted}
         halves = {f"{name} (half the set)": (imgkit(key + "h", int(cmd[cmd.index("-j") + 1]), half,
                                                   *cmd[cmd.index("-j") + 2:]))
                   for name, (key, cmd) in runs.items() if key.startswith("imgkit")}
@@ -188,7 +199,7 @@ def main() -> None:
                 if secs < best.get(name, (1e9, 0))[0]:
                     best[name] = (secs, rss)
         floor = best["floor (1/8 DCT decode + encode)"][0]
-        vips = best["pyvips thumbnail + recomb"][0]
+        vips = best.get("pyvips thumbnail + recomb", (float("nan"),))[0]
         print(f"{len(paths)} JPEGs 6000x4000 (every 4th orientation 6, every 3rd Adobe RGB), {mb:.1f} MB each")
         print(f"{'pipeline':<42} {'ms/img':>7} {'img/s':>6} {'x floor':>8} {'x pyvips':>9} {'RSS MB':>7} {'MAD':>5} {'SSIM':>6}")
         for name, (key, _) in runs.items():
@@ -207,8 +218,13 @@ def main() -> None:
         marginal = {name: (best[name][0] - best[f"{name} (half the set)"][0]) / n for name in runs if name.startswith("imgkit")}
         for name, secs in marginal.items():
             print(f"{name:<42} {secs * 1000:7.1f} ms/img")
+        if "floor, 2 processes x half the set" in best:
+            print(f"two floors at once vs one floor (the ceiling two cores give this set, start-up included): "
+                  f"{floor / best['floor, 2 processes x half the set'][0]:.2f}x")
         for one, two in (("imgkit build -j 1", "imgkit build -j 2 (2 cores)"),
                          ("imgkit build -j 1, decode_margin 1", "imgkit build -j 2, decode_margin 1")):
+            if one not in marginal or two not in marginal:
+                continue
             print(f"{two} vs {one}: {marginal[one] / marginal[two]:.2f}x per image, "
                   f"{best[one][0] / best[two][0]:.2f}x whole command")
 
