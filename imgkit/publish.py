@@ -15,6 +15,21 @@ from .state import FileRow, SourceRow, State
 from .work import Result, calibration_of
 
 
+def backup_root(profile: Profile, out: Path) -> Path | None:
+    """The ``[backup] dir`` mirror (relative to OUT), or None when there is none."""
+    backup = profile.backup.dir
+    return (out / Path(backup).expanduser()).resolve() if backup else None
+
+
+def back_up(src: Path, target: Path, sha256: str) -> str | None:
+    """Copy ``src`` into the backup mirror, verified; the problem to report if that failed."""
+    try:
+        copy_verified(src, target, sha256)
+    except OSError as exc:
+        return f"backup to {target} failed: {exc.strerror or exc}"
+    return None
+
+
 class Publisher:
     def __init__(self, state: State, profile: Profile, out: Path, plan: Plan,
                  calibration_for=lambda item: None, decorations: Decorations | None = None):
@@ -23,8 +38,7 @@ class Publisher:
         self.decorations = decorations or Decorations(profile)
         self._renamed: set[Path] = set()     # folders renamed into, not yet fsynced
         self.sources = plan.sources               # updated as items are published
-        backup = profile.backup.dir
-        self.backup = (out / Path(backup).expanduser()).resolve() if backup else None
+        self.backup = backup_root(profile, out)
 
     def publish(self, item: str, results: list[Result]) -> list[Outcome]:
         outcomes: list[Outcome] = []
@@ -120,9 +134,8 @@ class Publisher:
                                 self.out / final["detail"])
         if self.backup:
             target = self.backup / item / (name + r.ext)
-            try:
-                copy_verified(self.out / final["raw"], target, r.sha256)
-                outputs["backup"] = str(target)
-            except OSError as exc:
-                return outputs, (f"backup to {target} failed: {exc.strerror or exc}",)
+            problem = back_up(self.out / final["raw"], target, r.sha256)
+            if problem:
+                return outputs, (problem,)
+            outputs["backup"] = str(target)
         return outputs, ()
