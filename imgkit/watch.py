@@ -65,6 +65,9 @@ class Watcher:
         self.pending: dict[Path, _Seen] = {}
         self.known: dict[str, FileRow] = {}
         self.refused: dict[Path, tuple[int, int]] = {}   # reported refusals, by (size, mtime)
+        # chart photos already calibrated (or found chartless), by (size, mtime): the state
+        # records photos only, and without this every look at the inbox redid the charts
+        self.charts: dict[Path, tuple[int, int]] = {}
         self.outcomes: dict[str, Outcome] = {}
         self.observer = None
         self.available: bool | None = None     # None until first looked at
@@ -177,7 +180,8 @@ class Watcher:
         if row is not None and (row.size, row.mtime_ns) == (st.st_size, st.st_mtime_ns) \
                 and (row.status != "rejected" or row.profile_fp == self.profile.fingerprint):
             return
-        if self.refused.get(path) == (st.st_size, st.st_mtime_ns):
+        if self.refused.get(path) == (st.st_size, st.st_mtime_ns) or \
+                self.charts.get(path) == (st.st_size, st.st_mtime_ns):
             return
         seen = self.pending.get(path)
         if seen is None or (seen.size, seen.mtime_ns) != (st.st_size, st.st_mtime_ns):
@@ -245,6 +249,7 @@ class Watcher:
             return
         for o in outcomes:
             self.outcomes[o.source] = o
+        self.charts.update({c.path: (c.size, c.mtime_ns) for c in found if c.role == "chart"})
         if any(o.status == "chart" for o in outcomes):
             # a new chart changes how its item (or the session) renders: look at every photo
             # again; the plan re-renders just the ones whose calibration changed

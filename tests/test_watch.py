@@ -224,8 +224,9 @@ def test_a_chart_dropped_later_recalibrates_its_item(dirs, corpus):
         shutil.copy(corpus / "colorchecker" / "arcu__color_checker_01.jpg", inbox / "M1" / "colorchecker.jpg")
         w.wait_for(r"chart: .*calibrates M1", timeout=60)
         w.wait_for(r"processed: .*M1/IMG_0001\.jpg", n=2, timeout=60)   # re-rendered, same name
-        time.sleep(1.5)
+        time.sleep(3)   # five settle periods
         assert w.count(r"processed: .*M2/") == 1                       # the other item untouched
+        assert w.count(r"chart: ") == 1                                # calibrated once, not again and again
     finally:
         assert w.stop() == 0
     assert (out / "detail" / "M1" / "M1-01.jpg").read_bytes() != before
