@@ -226,3 +226,14 @@ def test_the_fit_reaches_for_what_srgb_can_hold_not_past_it():
     # leave-one-out mean is the cyan's gap alone (fitting past the gamut gave 0.5-0.6 here)
     floor = after[17] / 24
     assert all(v["loo_mean"] < floor + 0.01 for v in cal.methods.values()), cal.methods
+
+
+def test_a_chart_with_every_patch_clipped_says_which_way_to_reshoot():
+    from imgkit.chart import Sample
+    from imgkit.errors import Rejected
+    from imgkit.pipelines.calibrate import fit_sample
+    ref, z = load_reference(), np.zeros((24, 4, 2))
+    for level, advice in ((2.0, "brighter"), (250.0, "darker")):
+        sample = Sample(np.zeros((24, 2)), z, z, np.full((24, 3), level), np.ones(24, bool), "corners")
+        with pytest.raises(Rejected, match=f"every patch is clipped .*again {advice}"):
+            fit_sample(sample, ref)

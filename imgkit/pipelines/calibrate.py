@@ -177,7 +177,9 @@ def fit_sample(sample: Sample, ref: Reference, *, sha: str = "", source: str = "
     measured = colour.srgb_to_linear(sample.rgb / 255.0)
     use = ~sample.clipped
     if use.sum() == 0:
-        raise Rejected("every patch is clipped (over-exposed): shoot the chart again darker")
+        dark = sample.rgb.mean() < 128
+        raise Rejected("every patch is clipped (" + ("a channel crushed to black: shoot the chart again brighter"
+                                                    if dark else "over-exposed: shoot the chart again darker") + ")")
     allowed = ccm.applicable(int(use.sum()), sum(bool(use[j]) for j in ref.neutrals))
     if methods is not None and not set(methods) & set(allowed):
         raise Rejected(f"none of the methods {', '.join(methods)} can be fitted to the {int(use.sum())} usable "
