@@ -42,10 +42,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import falloff as light
-from .tone_curve import apply_curve, fit_curve
 from .colour import (BLOCK, LINEAR_LUT, OUT_LUT_SIZE, _check_image, apply_lut_matrix, blocks, delta_e_2000,
-                     linear_to_lab)
+                     linear_to_lab, patch_pairs)
 from .colour import _OUT_LUT as OUT_LUT
+from .tone_curve import apply_curve, fit_curve
 
 METHODS = ("diagonal", "matrix", "root-polynomial", "curve-matrix", "curve-root-polynomial")
 #: fewest patches each method needs (for the fit and one left out)
@@ -107,13 +107,6 @@ class Choice:
     loo: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def _check(measured, reference) -> tuple[np.ndarray, np.ndarray]:
-    m, r = np.asarray(measured, np.float64), np.asarray(reference, np.float64)
-    if m.ndim != 2 or m.shape[1] != 3 or r.shape != m.shape:
-        raise ValueError(f"measured and reference: expected two (N, 3) arrays, got {m.shape} and {r.shape}")
-    return m, r
-
-
 def features(linear: np.ndarray, method: str) -> np.ndarray:
     """Terms the matrix multiplies: the values themselves, or the degree-2 root-polynomial terms."""
     v = np.asarray(linear, np.float64)
@@ -150,7 +143,7 @@ def _white_pair(m, r, white):
 
 def fit_diagonal(measured, reference, *, white: int | None = None) -> Fit:
     """Per-channel gains (von Kries). With ``white``, exactly those that map it onto its reference."""
-    m, r = _check(measured, reference)
+    m, r = patch_pairs(measured, reference)
     if white is not None and np.all(m[white] > 0):
         gains = r[white] / m[white]
     else:
@@ -169,13 +162,13 @@ def fit_matrix(measured, reference, *, white: int | None = None, refine: bool = 
     >>> bool(np.allclose(fit_matrix(m, m @ true.T).matrix, true, atol=1e-6))
     True
     """
-    m, r = _check(measured, reference)
+    m, r = patch_pairs(measured, reference)
     return Fit("matrix", _fit_terms(m, r, white, refine))
 
 
 def fit_root_polynomial(measured, reference, *, white: int | None = None, refine: bool = True) -> Fit:
     """Degree-2 root-polynomial regression (Finlayson 2015): a 3×6 matrix over R, G, B, √RG, √GB, √RB."""
-    m, r = _check(measured, reference)
+    m, r = patch_pairs(measured, reference)
     return Fit("root-polynomial", _fit_terms(features(m, "root-polynomial"), r, white, refine))
 
 
@@ -215,7 +208,7 @@ def _polish(f: np.ndarray, x0: np.ndarray, r: np.ndarray, white: int | None, ste
 def fit_curve_then(method: str, measured, reference, *, neutrals, white: int | None = None,
                    refine: bool = True) -> Fit:
     """Tone curve per channel from the grey patches ``neutrals``, then ``matrix`` or ``root-polynomial`` terms."""
-    m, r = _check(measured, reference)
+    m, r = patch_pairs(measured, reference)
     neutrals = list(neutrals)
     if len(neutrals) < MIN_NEUTRALS - 1:
         raise ValueError(f"{method}: expected at least {MIN_NEUTRALS - 1} neutral patches, got {len(neutrals)}")
@@ -229,7 +222,7 @@ def fit(method: str, measured, reference, *, neutrals=(), white: int | None = No
     """Fit ``method`` (one of :data:`METHODS`). With ``positions`` (N, 2) of the patches on a
     chart, the light's falloff across it is fitted too (not for ``diagonal``)."""
     if positions is not None and method != "diagonal":
-        m, r = _check(measured, reference)
+        m, r = patch_pairs(measured, reference)
         pos = np.asarray(positions, np.float64)
         slope = light.estimate(lambda flat: fit(method, flat, r, neutrals=neutrals, white=white, refine=False),
                                predict, m, r, pos)
@@ -276,7 +269,7 @@ def leave_one_out(method: str, measured, reference, reference_lab, *, neutrals=(
     in the fold that leaves white out. With ``positions``, each fold fits the falloff too,
     and the patch left out is evened out by that fold's falloff before it is predicted.
     """
-    m, r = _check(measured, reference)
+    m, r = patch_pairs(measured, reference)
     use = np.ones(len(m), bool) if use is None else np.asarray(use, bool)
     out = np.full(len(m), np.nan)
     for i in np.flatnonzero(use):
@@ -305,7 +298,7 @@ def choose(measured, reference, reference_lab, *, neutrals=(), white=None, use=N
     the falloff, as the richer variant. The returned fit is fitted on all usable patches;
     ``loo`` is keyed by :attr:`Fit.label`.
     """
-    m, r = _check(measured, reference)
+    m, r = patch_pairs(measured, reference)
     use = np.ones(len(m), bool) if use is None else np.asarray(use, bool)
     idx = np.flatnonzero(use)
     if idx.size == 0:

@@ -44,6 +44,14 @@ def _check_last3(name: str, arr: np.ndarray) -> None:
         raise ValueError(f"{name}: expected shape (..., 3), got {arr.shape}")
 
 
+def patch_pairs(measured, reference) -> tuple[np.ndarray, np.ndarray]:
+    """Measured and reference patch colours as two float64 (N, 3) arrays of the same shape."""
+    m, r = np.asarray(measured, np.float64), np.asarray(reference, np.float64)
+    if m.ndim != 2 or m.shape[1] != 3 or r.shape != m.shape:
+        raise ValueError(f"measured and reference: expected two (N, 3) arrays, got {m.shape} and {r.shape}")
+    return m, r
+
+
 def _float(x) -> np.ndarray:
     arr = np.asarray(x)
     return arr if arr.dtype.kind == "f" else arr.astype(np.float64)

@@ -9,12 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _check(measured, reference) -> tuple[np.ndarray, np.ndarray]:
-    m, r = np.asarray(measured, np.float64), np.asarray(reference, np.float64)
-    if m.ndim != 2 or m.shape[1] != 3 or r.shape != m.shape:
-        raise ValueError(f"measured and reference: expected two (N, 3) arrays, got {m.shape} and {r.shape}")
-    return m, r
+from .colour import patch_pairs
 
 
 def fit_curve(measured, reference) -> np.ndarray:
@@ -23,7 +18,7 @@ def fit_curve(measured, reference) -> np.ndarray:
     Knots whose measured values do not increase with the reference are merged (a curve must
     be monotone); at least two distinct levels per channel are needed.
     """
-    m, r = _check(measured, reference)
+    m, r = patch_pairs(measured, reference)
     order = np.argsort(r.mean(1))
     knots = []
     for c in range(3):
