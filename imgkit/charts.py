@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .errors import Rejected
+from .errors import ConfigError, Rejected
 from .files import copy_verified, sha256_file
 from .naming import natural_key
 from .plan import Outcome
@@ -56,8 +56,10 @@ def _use(path: Path, source: str) -> CalibrationUse:
 def resolve(charts: list[Candidate], out: Path, profile: Profile,
             override: Path | None = None) -> tuple[dict[str, CalibrationUse], list[Outcome]]:
     """Calibrations by scope (item, "" for the session, "*" for an override) and chart outcomes."""
-    if override is not None:
-        return {EVERYTHING: _use(override, str(override))}, []
+    if override is not None:   # the chart photos are still inputs: say what became of them
+        return {EVERYTHING: _use(override, str(override))}, [
+            Outcome(str(c.path), "skipped", c.item or None,
+                    reason=f"colour chart not used: --calibration {override.name} applies instead") for c in charts]
     uses: dict[str, CalibrationUse] = {}
     outcomes: list[Outcome] = []
     backup = backup_root(profile, out)
@@ -70,7 +72,10 @@ def resolve(charts: list[Candidate], out: Path, profile: Profile,
             if not dest.exists():
                 # imported here: OpenCV and the fits cost 0.1 s of start-up to runs without charts
                 from .pipelines.calibrate import calibrate_pixels, profile_options, read_photo, save_calibration
-                rgb, photo_sha, name = read_photo(c.path)
+                try:
+                    rgb, photo_sha, name = read_photo(c.path)
+                except ConfigError as exc:   # unreadable since it was hashed: this file, not the run
+                    raise Rejected(str(exc).split(": ", 1)[-1]) from None
                 cal = calibrate_pixels(rgb, profile.colour.reference, sha=photo_sha, source=name,
                                        **profile_options(profile.colour))
                 save_calibration(cal, dest, rgb)

@@ -88,11 +88,15 @@ def test_a_chart_photo_without_a_chart_is_rejected_and_photos_go_uncorrected(cli
 def test_calibration_option_overrides_charts(cli, tmp_path, chart_photo):
     made = cli("calibrate", chart_photo, "-o", tmp_path / "cal.json")
     assert made.exit_code == 0, made.output
-    src = shoot_with(tmp_path)
+    src = shoot_with(tmp_path, chart_photo)   # a chart in the shoot too: the option wins
     result = cli("build", src, "-o", tmp_path / "out", "-j", "1", "--calibration", tmp_path / "cal.json", "--json")
     assert result.exit_code == 0, result.stderr
-    files = [f for f in json.loads(result.stdout)["files"] if f["status"] == "processed"]
+    report = json.loads(result.stdout)["files"]
+    files = [f for f in report if f["status"] == "processed"]
     assert len(files) == 11 and all(f["calibration"]["file"] == str(tmp_path / "cal.json") for f in files)
+    # the chart photo is an input like any other: reported, not silently dropped, not published
+    chart = [f for f in report if f["source"] == str(src / "A1002" / "colorchecker.jpg")]
+    assert [f["status"] for f in chart] == ["skipped"] and "--calibration cal.json" in chart[0]["reason"]
 
 
 def test_auto_white_balance_without_a_chart_neutralises_a_cast_backdrop(tmp_path, corpus):
