@@ -46,7 +46,12 @@ class _Handler(FileSystemEventHandler):
         self.events = events
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in ("deleted", "opened", "closed_no_write"):
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        if event.event_type in ("deleted", "moved") and not event.is_directory:
+            # a file gone (or renamed away): noted as gone (it matters for the product sheet)
+            self.events.put((os.fsdecode(event.src_path), False))
+        if event.event_type == "deleted":
             return
         path = event.dest_path if event.event_type == "moved" else event.src_path
         if path:
@@ -77,6 +82,7 @@ class Watcher:
         self.sheet_path = inbox / profile.sheet.file if profile.sheet.file else None
         self.sheet: Sheet | None = None
         self.sheet_stamp: tuple[int, int] | None = None   # (size, mtime) of the sheet last read
+        self.sheet_gone: float | None = None   # when the sheet in use was seen deleted
 
     # the loop ---------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> dict[str, Outcome]:
@@ -171,7 +177,11 @@ class Watcher:
             st = path.lstat()
         except OSError:
             self.pending.pop(path, None)
+            if path == self.sheet_path and self.sheet is not None and self.sheet_gone is None:
+                self.sheet_gone = time.monotonic()   # dropped once it has stayed away a settle period
             return
+        if path == self.sheet_path:
+            self.sheet_gone = None   # back (an editor's delete-and-write save)
         if not path.is_relative_to(self.inbox) or path.is_relative_to(self.out):
             return
         if path == self.sheet_path and self.sheet_stamp == (st.st_size, st.st_mtime_ns):
@@ -190,6 +200,8 @@ class Watcher:
     def _ready(self) -> tuple[list[Candidate], list[Refusal]] | None:
         """Files of items whose every pending file has settled; None when there are none."""
         now = time.monotonic()
+        if self.sheet_gone is not None and now - self.sheet_gone >= self.settle:
+            self._drop_sheet()
         by_item: dict[str, list[Candidate | Refusal]] = {}
         unsettled: set[str] = set()
         for path in list(self.pending):
@@ -232,6 +244,16 @@ class Watcher:
         if replan:
             self.known = {}
             self._walk(self.inbox)
+
+    def _drop_sheet(self) -> None:
+        """The product sheet was deleted: its facts and captions go, every photo is planned again."""
+        self.sheet_gone = None
+        if self.sheet_path.exists():
+            return
+        self.sheet, self.sheet_stamp = None, None
+        self.log(f"product sheet {self.sheet_path.name} removed: the images go back to plain")
+        self.known = {}
+        self._walk(self.inbox)
 
     def _process(self, session: Session, batch: tuple[list[Candidate], list[Refusal]]) -> None:
         found, refused = batch

@@ -249,6 +249,20 @@ def test_a_changed_product_sheet_rerenders_just_the_images_it_touches(dirs):
         time.sleep(1.5)
         assert w.count(r"processed: .*S1/IMG_0000\.jpg") == 1 and w.count(r"processed: .*S1/IMG_0001\.jpg") == 1
         assert w.count(r"processed: .*S2/") == 1
+        # the sheet deleted: captions and facts go, the images are re-rendered plain
+        decorated = (out / "detail" / "S1" / "S1-02.jpg").read_bytes()
+        (inbox / "items.csv").unlink()
+        w.wait_for(r"product sheet items\.csv removed")
+        w.wait_for(r"processed: .*S1/IMG_0000\.jpg", n=2, timeout=60)
+        w.wait_for(r"processed: .*S1/IMG_0001\.jpg", n=2, timeout=60)
+        time.sleep(1.5)
+        assert w.count(r"processed: .*S2/") == 1
     finally:
         assert w.stop() == 0
-    assert (out / "detail" / "S1" / "S1-01.jpg").read_bytes() == first
+    assert (out / "detail" / "S1" / "S1-01.jpg").read_bytes() != first
+    assert (out / "detail" / "S1" / "S1-02.jpg").read_bytes() != decorated
+    plain = out.parent / "plain"
+    built = subprocess.run([sys.executable, "-m", "imgkit", "build", str(inbox), "-o", str(plain), "-j", "1"],
+                           capture_output=True, text=True)   # the same photos, built without any sheet
+    assert built.returncode == 0, built.stderr
+    assert (out / "detail" / "S1" / "S1-02.jpg").read_bytes() == (plain / "detail" / "S1" / "S1-02.jpg").read_bytes()
