@@ -233,12 +233,13 @@ def test_a_chart_dropped_later_recalibrates_its_item(dirs, corpus):
     assert sorted(p.name for p in (out / "detail" / "M1").iterdir()) == ["M1-01.jpg", "M1-02.jpg"]
 
 
-def test_a_changed_product_sheet_rerenders_just_the_images_it_touches(dirs):
+@pytest.mark.parametrize("mode", MODES)
+def test_a_changed_product_sheet_rerenders_just_the_images_it_touches(dirs, mode):
     inbox, out = dirs
     photos(inbox / "S1", 3)
     photos(inbox / "S2", 1, prefix="s2_")
     (inbox / "items.csv").write_text("货号,品名,卖点\nS1,亚麻衬衫,领口|袖口\n", encoding="utf-8")
-    w = Watch(inbox, out)
+    w = Watch(inbox, out, *mode)
     try:
         w.wait_for(r"processed: ", n=4)
         assert w.count(r"product sheet items.csv: 1 items") == 1 and w.count(r"skipped: .*items\.csv") == 0
