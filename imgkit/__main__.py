@@ -1,3 +1,3 @@
-from .cli import main
+from imgkit.cli import main
 
 main()

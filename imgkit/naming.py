@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from .errors import Rejected
+from imgkit.errors import Rejected
 
 #: files every OS and sync tool leaves around; skipped without a word
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store", "icon\r"})

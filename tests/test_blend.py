@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from imgkit.core.blend import alpha_over, flatten
+from imgkit.imaging.blend import alpha_over, flatten
 
 
 def test_flatten_matches_the_compositing_formula():

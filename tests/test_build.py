@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from imgkit import profile as profiles
-from imgkit.pipelines import detail
+from imgkit.detail import pipeline as detail
 from tests.conftest import DATA, tree_hashes, write_profile
 
 ITEMS = {"A1001": 6, "A1002": 5, "A1003": 6}
@@ -226,7 +226,7 @@ def test_master_and_backup(cli, shoot, tmp_path):
 
 
 def test_second_build_on_same_out_exits_2(cli, shoot, tmp_path):
-    from imgkit.lock import locked
+    from imgkit.store.lock import locked
     out = tmp_path / "out"
     with locked(out / ".imgkit" / "lock"):
         result = build(cli, shoot, out)

@@ -106,9 +106,9 @@ def test_auto_white_balance_without_a_chart_neutralises_a_cast_backdrop(tmp_path
     from types import SimpleNamespace
 
     from imgkit import profile
-    from imgkit.core import colour
-    from imgkit.core.ccm import Fit
-    from imgkit.pipelines import detail
+    from imgkit.colour import conversions as colour
+    from imgkit.colour.ccm import Fit
+    from imgkit.detail import pipeline as detail
     from tests.conftest import write_profile
     with Image.open(corpus / "products" / "p16__twin-lens-camera.jpg") as im:
         lin = colour.srgb_to_linear(np.asarray(im.convert("RGB")))

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from imgkit.pipelines.calibrate import (apply_calibration, calibrate_photo, load_calibration,
-                                        read_photo)
-from imgkit.reference import load_reference
+from imgkit.colour.calibration import calibrate_photo, read_photo
+from imgkit.colour.calibration_file import apply_calibration, load_calibration
+from imgkit.colour.reference import load_reference
 
 PHOTO = "arcu__color_checker_mini_01.jpg"
 
@@ -70,9 +70,9 @@ def test_load_and_apply_calibration(calibrated):
     assert corrected.dtype == np.uint8 and corrected.shape == rgb.shape
     # the corrected photo, measured again, is close to the reference
     again = calibrate_photo(photo, corners=cal.detection["corners"], methods=("diagonal",))
-    from imgkit.chart import from_corners
+    from imgkit.colour.chart import from_corners
     s = from_corners(corrected, cal.detection["corners"], load_reference().lab)
-    from imgkit.core import colour
+    from imgkit.colour import conversions as colour
     de = colour.delta_e_2000(colour.srgb_to_lab(s.rgb / 255.0), load_reference().lab)
     assert de.mean() < again.summary["mean_before"] / 2
 
@@ -93,7 +93,7 @@ def test_no_chart_exits_1_and_bad_usage_exits_2(cli, corpus, tmp_path):
 def test_swatch_file_with_boxes(tmp_path, corpus):
     """Custom swatches (TOML, Lab or sRGB, boxes): three swatches get a diagonal white balance."""
     rgb = read_photo(corpus / "colorchecker" / PHOTO)[0]
-    from imgkit.chart import find_chart
+    from imgkit.colour.chart import find_chart
     s = find_chart(rgb, load_reference().lab)
     ref = load_reference()
     boxes = []
@@ -117,8 +117,8 @@ def test_profile_corners_are_the_fallback_when_detection_fails(corpus):
     profile's ``chart_corners``; a photo with nothing there is still "no colour chart found"."""
     import cv2
 
-    from imgkit.chart import NoChartFound, find_chart
-    from imgkit.pipelines.calibrate import calibrate_pixels
+    from imgkit.colour.chart import NoChartFound, find_chart
+    from imgkit.colour.calibration import calibrate_pixels
     rgb = read_photo(corpus / "colorchecker" / "arcu__color_checker_01.jpg")[0]
     sharp = calibrate_pixels(rgb)
     corners = sharp.detection["corners"]
@@ -140,7 +140,7 @@ def test_profile_corners_are_the_fallback_when_detection_fails(corpus):
 
 def test_methods_restrict_the_choice(corpus):
     from imgkit.errors import Rejected
-    from imgkit.pipelines.calibrate import calibrate_pixels
+    from imgkit.colour.calibration import calibrate_pixels
     rgb = read_photo(corpus / "colorchecker" / PHOTO)[0]
     cal = calibrate_pixels(rgb, methods=("matrix", "diagonal"))
     # each method on a chart is tried as it is and with the light's falloff fitted alongside
@@ -156,12 +156,12 @@ def test_methods_restrict_the_choice(corpus):
 
 def test_colour_profile_keys_load_validate_and_feed_calibration(tmp_path):
     from imgkit import profile
-    from imgkit.core import ccm
+    from imgkit.colour import ccm
     from imgkit.errors import ProfileError
-    from imgkit.pipelines.calibrate import profile_options
+    from imgkit.colour.calibration import profile_options
     from tests.conftest import write_profile
     assert profile.CCM_METHODS == ccm.METHODS
-    from imgkit.core import white_balance
+    from imgkit.colour import white_balance
     assert profile.AUTO_WHITE_BALANCE == white_balance.METHODS
     default = profile.load("default")
     assert default.colour.chart_corners == () and default.colour.auto_white_balance == "off"
@@ -196,7 +196,7 @@ def test_a_chart_lit_from_one_side_is_evened_out(corpus):
     corner without the falloff): calibrate keeps the falloff fit, which predicts held-out
     patches better than the plain fit, and says so in the table."""
     from imgkit.cli.calibrate import table
-    from imgkit.pipelines.calibrate import calibrate_pixels
+    from imgkit.colour.calibration import calibrate_pixels
     cal = calibrate_pixels(read_photo(corpus / "colorchecker" / "arcu__color_checker_06.jpg")[0])
     assert cal.fit.falloff is not None
     with_light = cal.methods[cal.fit.label]["loo_mean"]
@@ -210,9 +210,9 @@ def test_the_fit_reaches_for_what_srgb_can_hold_not_past_it():
     """A camera that renders the chart exactly as sRGB can show it (the cyan clipped into
     the gamut) needs no correction: every other patch stays where it is, and the cyan keeps
     the distance to its reference that no sRGB image can close."""
-    from imgkit.chart import Sample
-    from imgkit.core import colour
-    from imgkit.pipelines.calibrate import fit_sample
+    from imgkit.colour.chart import Sample
+    from imgkit.colour import conversions as colour
+    from imgkit.colour.calibration import fit_sample
     ref = load_reference()
     shown = colour.linear_to_srgb(np.clip(ref.linear, 0, 1)) * 255
     z = np.zeros((24, 4, 2))
@@ -229,9 +229,9 @@ def test_the_fit_reaches_for_what_srgb_can_hold_not_past_it():
 
 
 def test_a_chart_with_every_patch_clipped_says_which_way_to_reshoot():
-    from imgkit.chart import Sample
+    from imgkit.colour.chart import Sample
     from imgkit.errors import Rejected
-    from imgkit.pipelines.calibrate import fit_sample
+    from imgkit.colour.calibration import fit_sample
     ref, z = load_reference(), np.zeros((24, 4, 2))
     for level, advice in ((2.0, "brighter"), (250.0, "darker")):
         sample = Sample(np.zeros((24, 2)), z, z, np.full((24, 3), level), np.ones(24, bool), "corners")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imgkit.chart import NoChartFound, find_chart, from_corners
+from imgkit.colour.chart import NoChartFound, find_chart, from_corners
 from imgkit.errors import Rejected
-from imgkit.pipelines.calibrate import read_photo
-from imgkit.reference import load_reference
+from imgkit.colour.calibration import read_photo
+from imgkit.colour.reference import load_reference
 
 REF = load_reference()
 #: where the dark-skin patch (0) and the black patch (23) lie in each photo, from the manifest's
@@ -109,7 +109,7 @@ def test_a_channel_crushed_to_black_is_flagged_a_dark_one_is_not():
     """A channel out of the camera's reach reads 0 in a tenth or more of its pixels: flagged
     and left out of the fit, like a blown one. A dark channel that noise dithers around six
     codes is recorded: kept."""
-    from imgkit.chart import sample_quads
+    from imgkit.colour.chart import sample_quads
     rng = np.random.default_rng(3)
     img = np.full((40, 120, 3), 120, np.uint8)
     img[:, 40:80, 2] = np.clip(rng.normal(6, 2, (40, 40)), 0, 255).round()          # dark, recorded

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from imgkit.core import ccm, colour
+from imgkit.colour import ccm, conversions as colour
 
 # Sharma, Wu & Dalal (2005), Table 1: Lab1, Lab2, ΔE00 (all 34 pairs)
 SHARMA = [
@@ -124,7 +124,7 @@ def test_tone_curve_is_monotone_and_straightens_a_camera_curve():
 
 
 def test_choose_prefers_the_curve_when_the_tone_curve_is_not_srgb():
-    from imgkit.reference import load_reference
+    from imgkit.colour.reference import load_reference
     ref = load_reference()
     shot = np.clip(ref.linear, 0, 1) ** 0.8 * 0.9          # a camera curve no matrix can undo
     choice = ccm.choose(shot, ref.linear, ref.lab, neutrals=ref.neutrals, white=ref.white)
@@ -135,7 +135,7 @@ def test_choose_prefers_the_curve_when_the_tone_curve_is_not_srgb():
 def test_apply_matches_the_numpy_formula_for_every_method_and_is_fast_on_710px():
     """The OpenCV blocks (uint16 tables, float32 root terms) against the float64 numpy formula:
     at most one code value apart, and almost always equal; every method well under 10 ms."""
-    from imgkit.reference import load_reference
+    from imgkit.colour.reference import load_reference
     ref = load_reference()
     shot = np.clip(ref.linear @ np.array([[0.9, 0.1, 0], [0.05, 0.8, 0.05], [0, 0.1, 0.6]]).T, 0, 1) ** 1.1
     img = np.random.default_rng(0).integers(0, 256, (473, 710, 3), dtype=np.uint8)
@@ -163,8 +163,8 @@ def _timed(fn, *args):
 def _lit_unevenly(slope, cast=np.array([[0.9, 0.1, 0], [0.05, 0.8, 0.05], [0, 0.1, 0.6]])):
     """The chart through a 3×3 cast, under light that changes by exp(a·x + b·y) across it,
     with a little sensor noise."""
-    from imgkit.core import falloff
-    from imgkit.reference import load_reference
+    from imgkit.colour import falloff
+    from imgkit.colour.reference import load_reference
     ref = load_reference()
     pos = falloff.grid_positions(4, 6)
     shot = np.clip(ref.linear, 0, 1) @ cast.T * 0.8 * falloff.gains(pos, slope)[:, None]

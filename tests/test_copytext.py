@@ -1,6 +1,6 @@
 import pytest
 
-from imgkit.copytext import banned_in, count_chars, links_in, normalise, text_problems
+from imgkit.main_image.copy_rules import banned_in, count_chars, links_in, normalise, text_problems
 from imgkit.profile import MainImage
 
 RULES = MainImage()

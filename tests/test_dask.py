@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from imgkit import profile as profiles
-from imgkit.dask_executor import run_batch
+from imgkit.build.dask_executor import run_batch
 from tests.conftest import photo_set, tree_hashes
 
 from dask.distributed import Client, LocalCluster  # noqa: E402

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from imgkit import profile as profiles
-from imgkit.pipelines.decorate import _font, wrap
+from imgkit.detail.drawing import _font, wrap
 
 FONT = _font(profiles.load()).at(24)
 

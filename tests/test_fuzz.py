@@ -14,7 +14,7 @@ from PIL import Image
 
 from imgkit import profile as profiles
 from imgkit.errors import Rejected
-from imgkit.pipelines import detail
+from imgkit.detail import pipeline as detail
 from tests.conftest import DATA, write_profile
 
 SEEDS = [(DATA / name).read_bytes() for name in

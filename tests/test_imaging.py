@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from imgkit import imaging, profile as profiles
+from imgkit.imaging import codec as imaging
+from imgkit import profile as profiles
 from imgkit.errors import Rejected
-from imgkit.pipelines import detail
+from imgkit.detail import pipeline as detail
 from tests.conftest import DATA, SAMPLES, write_profile
 
 
@@ -121,7 +122,7 @@ def test_jpeg_draft_decodes_only_what_a_clean_shrink_needs():
 
 def test_decode_margin_one_renders_a_close_710px_image(tmp_path):
     from imgkit import profile as profiles
-    from imgkit.pipelines import detail
+    from imgkit.detail import pipeline as detail
     from tests.conftest import write_profile
     photo = Image.open(SAMPLES / "A1002" / "shoe-1.jpg").convert("RGB")
     photo = photo.resize((photo.width * 3000 // photo.width, photo.height * 3000 // photo.width))

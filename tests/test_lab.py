@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from imgkit.core.colour import srgb_to_linear
-from imgkit.core.lab import delta_e76, srgb_to_lab, whiteness_distance
+from imgkit.colour.conversions import srgb_to_linear
+from imgkit.colour.lab import delta_e76, srgb_to_lab, whiteness_distance
 
 # sRGB (D65) → CIELAB reference values: B. Lindbloom's CIE colour calculator and the
 # colour-science package (colour.XYZ_to_Lab(colour.sRGB_to_XYZ(rgb))), to 4 decimals

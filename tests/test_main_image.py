@@ -8,8 +8,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from imgkit import profile as profiles
-from imgkit.core.lab import srgb_to_lab
-from imgkit.pipelines.main_check import check_main_image
+from imgkit.colour.lab import srgb_to_lab
+from imgkit.main_image.check import check_main_image
 from tests.conftest import ROOT
 
 SERVICE = profiles.load("taobao-service")
@@ -105,7 +105,7 @@ def test_sidecar_records_what_was_rendered(cli, tmp_path, logo):
 
 
 def test_chinese_glyphs_render_in_the_image_not_tofu(cli, tmp_path, logo):
-    from imgkit.fonts import find_font, glyph_mask, notdef_mask
+    from imgkit.imaging.fonts import find_font, glyph_mask, notdef_mask
     font = find_font(SERVICE).at(40)
     zhong, guo, tofu = glyph_mask(font, "中"), glyph_mask(font, "国"), notdef_mask(font)
     assert zhong.any() and guo.any()

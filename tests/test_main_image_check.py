@@ -7,8 +7,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from imgkit import profile as profiles
-from imgkit.fonts import find_font
-from imgkit.pipelines.main_check import check_main_image
+from imgkit.imaging.fonts import find_font
+from imgkit.main_image.check import check_main_image
 
 SERVICE = profiles.load("taobao-service")
 BG = (140, 31, 42)

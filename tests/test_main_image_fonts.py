@@ -11,14 +11,7 @@ from PIL import ImageFont
 
 from imgkit import profile as profiles
 from imgkit.errors import ConfigError
-from imgkit.fonts import (
-    BUNDLED,
-    find_font,
-    fontconfig_candidates,
-    glyph_mask,
-    notdef_mask,
-    renders_chinese,
-)
+from imgkit.imaging.fonts import (BUNDLED, find_font, fontconfig_candidates, glyph_mask, notdef_mask, renders_chinese)
 from tests.test_main_image import SAMPLE_LOGO
 
 

@@ -6,8 +6,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from imgkit import profile as profiles
-from imgkit.core.lab import srgb_to_lab
-from imgkit.pipelines.main_check import check_main_image
+from imgkit.colour.lab import srgb_to_lab
+from imgkit.main_image.check import check_main_image
 
 ITEM, AMAZON = profiles.load("taobao-item"), profiles.load("amazon-main")
 

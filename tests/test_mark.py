@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from imgkit import profile as profiles
-from imgkit.pipelines.decorate import label_box
+from imgkit.detail.drawing import label_box
 from tests.conftest import SAMPLES, tree_hashes, write_profile
 from tests.test_sheet import ROW, write_sheet
 

@@ -17,19 +17,10 @@ from PIL import Image
 
 from imgkit import profile as profiles
 from imgkit.errors import ProfileError
-from imgkit.lock import locked
-from imgkit.page import (
-    _title,
-    compose,
-    compose_item,
-    cuts,
-    fit,
-    layout,
-    render_pages,
-    rgb,
-)
+from imgkit.store.lock import locked
+from imgkit.tree.page import _title, compose, compose_item, cuts, fit, layout, render_pages, rgb
 from imgkit.profile import Page
-from imgkit.runner import build
+from imgkit.build.session import build
 from tests.conftest import photo_set, write_profile
 
 BG = "#3366aa"

@@ -3,7 +3,7 @@
 import os
 import signal
 
-from imgkit import imaging
+from imgkit.imaging import codec as imaging
 
 
 def test_a_worker_killed_by_a_decoder_costs_only_that_file(cli, shoot, tmp_path, monkeypatch):
@@ -33,7 +33,7 @@ def test_a_source_read_whole_and_only_up_to_the_limit(tmp_path):
 
     from imgkit import profile as profiles
     from imgkit.errors import Rejected
-    from imgkit.work import Job, _read
+    from imgkit.build.work import Job, _read
     prof = profiles.load()
     prof = dataclasses.replace(prof, input=dataclasses.replace(prof.input, max_bytes=5000))
     path = tmp_path / "A1-01.jpg"

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from imgkit import profile as profiles
-from imgkit import sheet
+from imgkit.detail import product_sheet as sheet
 from imgkit.errors import ConfigError
 from tests.conftest import SAMPLES, tree_hashes, write_profile
 

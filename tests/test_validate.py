@@ -16,9 +16,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from imgkit import profile as profiles
 from imgkit.cli import main
-from imgkit.pipelines import detail
-from imgkit.rules import RULES, FileFacts, main_checks
-from imgkit.validate import as_dict, validate
+from imgkit.detail import pipeline as detail
+from imgkit.checks.rules import RULES, FileFacts, main_checks
+from imgkit.checks.validate import as_dict, validate
 from tests.conftest import DATA, SAMPLES, write_profile
 
 ITEMS = {"A1001": 6, "A1002": 5, "A1003": 6}
@@ -281,7 +281,7 @@ def test_freshness_needs_a_state(built, tmp_path, default):
 # --- pure rules on values ------------------------------------------------------------------
 
 def test_rules_are_pure_functions_of_facts(default):
-    from imgkit.rules import Context, ItemFacts, run
+    from imgkit.checks.rules import Context, ItemFacts, run
     ctx = Context(default, now=0.0)
     ok = FileFacts("A-01.jpg", "A", 1, ext="jpg", bytes=10, format="JPEG", width=710, height=500,
                    mode="RGB", bits=8, icc="sRGB", icc_space="RGB")

@@ -11,8 +11,8 @@ import sys
 
 import click
 
-from .. import __version__
-from ..errors import ConfigError, OutputError
+from imgkit import __version__
+from imgkit.errors import ConfigError, OutputError
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
@@ -46,10 +46,10 @@ def main() -> None:
 
 
 # each module registers its commands on ``main``
-from . import build  # noqa: E402,F401
-from . import watch  # noqa: E402,F401
-from . import main_image  # noqa: E402,F401
-from . import calibrate  # noqa: E402,F401
-from . import validate  # noqa: E402,F401
-from . import page  # noqa: E402,F401
-from . import mark  # noqa: E402,F401
+from imgkit.cli import build  # noqa: E402,F401
+from imgkit.cli import watch  # noqa: E402,F401
+from imgkit.cli import main_image  # noqa: E402,F401
+from imgkit.cli import calibrate  # noqa: E402,F401
+from imgkit.cli import validate  # noqa: E402,F401
+from imgkit.cli import page  # noqa: E402,F401
+from imgkit.cli import mark  # noqa: E402,F401

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..errors import ConfigError, Rejected
-from . import EXIT_FAILED, EXIT_OK, fail, main
+from imgkit.errors import ConfigError, Rejected
+from imgkit.cli import EXIT_FAILED, EXIT_OK, fail, main
 
 
 def _corners(ctx, param, value):
@@ -45,8 +45,9 @@ def calibrate(photo: Path, reference: str, corners, out: Path | None) -> None:
 
     Example: imgkit calibrate shoot/_calibration/chart.jpg -o session.json
     """
-    from ..pipelines.calibrate import calibrate_pixels, read_photo, save_calibration
-    from ..reference import load_reference
+    from imgkit.colour.calibration import calibrate_pixels, read_photo
+    from imgkit.colour.calibration_file import save_calibration
+    from imgkit.colour.reference import load_reference
 
     out = out or photo.with_name(photo.stem + ".calibration.json")
     try:

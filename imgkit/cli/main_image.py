@@ -10,11 +10,11 @@ from pathlib import Path
 
 import click
 
-from .. import profile as profiles
-from ..errors import ConfigError, Rejected
-from ..findings import ERROR
-from ..naming import check_item
-from . import EXIT_FAILED, EXIT_OK, fail, main
+from imgkit import profile as profiles
+from imgkit.errors import ConfigError, Rejected
+from imgkit.findings import ERROR
+from imgkit.naming import check_item
+from imgkit.cli import EXIT_FAILED, EXIT_OK, fail, main
 
 SHEET_COLUMNS = ("item", "out", "logo", "company", "copy", "bg")
 
@@ -73,7 +73,7 @@ def main_image(logo, company, copy_text, bg, sheet, check_file, spec, photo, pro
 
 
 def _font(prof):
-    from ..fonts import find_font
+    from imgkit.imaging.fonts import find_font
     font = find_font(prof)
     if font.note:
         click.echo(f"imgkit: warning: {font.note}", err=True)
@@ -81,7 +81,7 @@ def _font(prof):
 
 
 def _make(logo, company, copy_text, bg, prof, font, out: Path, as_json: bool, *, where: str) -> bool:
-    from ..pipelines.main_image import Refused, Spec, format_for, render
+    from imgkit.main_image.render import Refused, Spec, format_for, render
 
     fmt = format_for(out, prof.main_image)
     if fmt not in prof.main_image.formats:
@@ -146,7 +146,7 @@ def _read_sheet(sheet: Path) -> list[dict]:
 
 def judge_main_image(path: Path, prof, spec_file: Path | None, as_json: bool) -> int:
     """Judge one main image; findings on stderr (and JSON on stdout); the exit code."""
-    from ..pipelines.main_check import check_main_image
+    from imgkit.main_image.check import check_main_image
 
     spec = None
     if spec_file:
@@ -167,8 +167,8 @@ def judge_main_image(path: Path, prof, spec_file: Path | None, as_json: bool) ->
 
 
 def _from_photo(photo: Path, prof, out: Path | None, as_json: bool) -> int:
-    from ..pipelines.main_image import Refused, format_for
-    from ..pipelines.main_photo import make
+    from imgkit.main_image.render import Refused, format_for
+    from imgkit.main_image.from_photo import make
 
     if out is None:
         raise ConfigError("missing -o (the main image file to write)")
@@ -192,7 +192,7 @@ def _from_photo(photo: Path, prof, out: Path | None, as_json: bool) -> int:
 
 def _emit(rendered, out: Path, where, as_json: bool, detail: str) -> None:
     """Warnings, the atomic write with its sidecar, and the one line saying what was written."""
-    from ..pipelines.main_image import write
+    from imgkit.main_image.render import write
 
     for warning in rendered.warnings:
         click.echo(f"imgkit: warning: {where}: {warning}", err=True)

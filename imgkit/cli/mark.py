@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from .. import profile as profiles
-from . import exit_codes, fail, main, profile_option
+from imgkit import profile as profiles
+from imgkit.cli import exit_codes, fail, main, profile_option
 
 
 def _indices(text: str | None) -> list[int] | None:
@@ -37,7 +37,7 @@ def mark(out: Path, item: str, text: str | None, indices: str | None, label: str
 
     Example: imgkit mark listing/ A1023 --sold-out 红色 --indices 3,4
     """
-    from .. import marking
+    from imgkit.tree import sold_out as marking
 
     with exit_codes():
         if undo:

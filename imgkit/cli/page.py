@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from .. import profile as profiles
-from ..errors import ConfigError, OutputError
-from . import exit_codes, main, profile_option
+from imgkit import profile as profiles
+from imgkit.errors import ConfigError, OutputError
+from imgkit.cli import exit_codes, main, profile_option
 
 OUT_OF_ROOM = (errno.ENOSPC, errno.EDQUOT)
 
@@ -30,8 +30,8 @@ def page(out: Path, items: tuple[str, ...], profile_spec: str, all_items: bool) 
 
     Example: imgkit page listing/ A1001 A1002 -p taobao-item
     """
-    from ..lock import locked
-    from ..page import items_in, render_page, sources
+    from imgkit.store.lock import locked
+    from imgkit.tree.page import items_in, render_page, sources
 
     with exit_codes():
         if not out.is_dir():

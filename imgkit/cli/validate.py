@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from .. import profile as profiles
-from ..errors import ConfigError
-from . import EXIT_FAILED, EXIT_OK, exit_codes, main, profile_option
+from imgkit import profile as profiles
+from imgkit.errors import ConfigError
+from imgkit.cli import EXIT_FAILED, EXIT_OK, exit_codes, main, profile_option
 
 
 @main.command()
@@ -30,15 +30,15 @@ def validate(target: Path, profile_spec: str, json_out: str | None, html_out: Pa
 
     Example: imgkit validate listing/ --html listing/report.html --json report-validate.json
     """
-    from ..validate import as_dict, human_lines
-    from ..validate import validate as run_validate
+    from imgkit.checks.validate import as_dict, human_lines
+    from imgkit.checks.validate import validate as run_validate
 
     with exit_codes():
         if not target.exists():
             raise ConfigError(f"{target}: no such folder")
         prof = profiles.load(profile_spec)
         if target.is_file():  # one main image, made by imgkit or by hand (rule S1)
-            from .main_image import judge_main_image
+            from imgkit.cli.main_image import judge_main_image
             sys.exit(judge_main_image(target, prof, None, json_out == "-"))
         result = run_validate(target, prof)
     data = as_dict(result)
@@ -51,7 +51,7 @@ def validate(target: Path, profile_spec: str, json_out: str | None, html_out: Pa
         if json_out:
             Path(json_out).write_text(text + "\n", encoding="utf-8")
     if html_out:
-        from .. import report_html
+        from imgkit.report import html_page as report_html
         rejections = _rejections(result.target) if result.tree == "build" else []
         page = html_out.resolve()
         report_html.write(page, report_html.view(data, result.target, page, rejections=rejections,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from .. import profile as profiles
-from . import EXIT_OK, exit_codes, main, profile_option
+from imgkit import profile as profiles
+from imgkit.cli import EXIT_OK, exit_codes, main, profile_option
 
 
 @main.command()
@@ -38,9 +38,9 @@ def watch(inbox: Path, out: Path | None, profile_spec: str, polling: bool, poll_
 
     Example: imgkit watch /mnt/nas/inbox -o /mnt/nas/listing --polling
     """
-    from ..progress import Progress
-    from ..runner import resolve_paths
-    from ..watch import Watcher
+    from imgkit.report.progress import Progress
+    from imgkit.build.session import resolve_paths
+    from imgkit.build.watch import Watcher
 
     stop = threading.Event()
 

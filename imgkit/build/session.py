@@ -1,0 +1,265 @@
+"""scan → plan → execute (serial or a process pool) → publish → record.
+
+``build`` is the whole batch; ``watch`` feeds the same ``build`` with an inbox. Planning
+decides from the state what needs work; workers decode and stage; publishing gives each
+new source of an item the next free index in capture order, records it, and renames the
+staged files into place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+import shutil
+import signal
+import sqlite3
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from imgkit.build import chart_photos as charts
+from imgkit.detail import product_sheet as sheets
+from imgkit.detail.decoration import Decorations
+from imgkit.errors import ConfigError, OutputError
+from imgkit.store.lock import forget_inherited, locked
+from imgkit.build.plan import make_plan
+from imgkit.outcome import Outcome
+from imgkit.profile import Profile
+from imgkit.build.publish import Publisher
+from imgkit.report.report_json import write_report
+from imgkit.build.scan import Candidate, Refusal, scan
+from imgkit.detail.product_sheet import Sheet
+from imgkit.store.state import State
+from imgkit.build.work import Job, Result, process
+
+
+@dataclass
+class Summary:
+    src: Path
+    out: Path
+    profile: Profile
+    outcomes: list[Outcome] = field(default_factory=list)
+    elapsed: float = 0.0
+    warnings: list[str] = field(default_factory=list)   # not failures: e.g. an item with no sheet row
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def ok(self) -> bool:
+        return not any(o.status == "rejected" or o.problems for o in self.outcomes)
+
+
+#: errors after which no further output can be written: stop the batch, not file by file
+OUT_OF_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
+_ENOSPC = os.strerror(errno.ENOSPC)
+
+
+def disk_full(path: Path) -> bool:
+    """SQLite says "disk I/O error" when it cannot even create its WAL on a full disk."""
+    try:
+        return shutil.disk_usage(path).free < (1 << 20)
+    except OSError:
+        return False
+
+
+def default_out(src: Path) -> Path:
+    src = src.resolve()
+    return src.parent / f"{src.name}-out"
+
+
+def resolve_paths(src: Path, out: Path | None) -> tuple[Path, Path]:
+    src = src.resolve()
+    if not src.is_dir():
+        raise ConfigError(f"{src}: not a folder")
+    out = (out or default_out(src)).resolve()
+    if out == src:
+        raise ConfigError(f"{out}: the output folder must not be the source folder")
+    return src, out
+
+
+class Session:
+    """The OUT side of a run: the lock, the state and the staging folder, held while open.
+
+    ``build`` opens one for one batch; ``watch`` keeps one open and feeds it batch after
+    batch. ``run`` takes scanned files through plan → execute → publish.
+    """
+
+    def __init__(self, out: Path, profile: Profile, *, jobs: int = 0,
+                 on_event: Callable[[str, object], None] = lambda kind, data: None,
+                 executor: str = "local", scheduler: str | None = None, calibration: Path | None = None):
+        self.out, self.profile, self.jobs, self.on_event = out, profile, jobs, on_event
+        self.executor, self.scheduler = executor, scheduler
+        self.override = calibration
+        self.calibrations: dict = {}   # scope -> CalibrationUse, kept across watch batches
+        self.staging = out / ".imgkit" / "staging"
+        self._lock = locked(out / ".imgkit" / "lock")
+        self.state: State | None = None
+
+    def __enter__(self) -> Session:
+        try:
+            self._lock.__enter__()
+        except OSError as exc:
+            raise ConfigError(f"{self.out}: cannot write the output folder ({exc.strerror or exc})") from None
+        try:
+            self.state = State(self.out / ".imgkit" / "state.sqlite")
+            shutil.rmtree(self.staging, ignore_errors=True)  # leftovers of a killed run
+            self.staging.mkdir(parents=True)
+        except (OSError, sqlite3.Error) as exc:
+            self._lock.__exit__(None, None, None)
+            why = _ENOSPC if disk_full(self.out) else getattr(exc, "strerror", None) or exc
+            raise ConfigError(f"{self.out}: cannot write the output folder ({why})") from None
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if self.state is not None:
+                self.state.close()
+            shutil.rmtree(self.staging, ignore_errors=True)
+        finally:
+            self._lock.__exit__(*exc)
+
+    def run(self, candidates: list[Candidate], refusals: list[Refusal], sheet: Sheet | None = None) -> list[Outcome]:
+        """``sheet``: the product sheet whose facts and captions decorate the detail images."""
+        outcomes = [Outcome(str(r.path), r.status, reason=r.reason) for r in refusals]
+        try:
+            return self._run(candidates, outcomes, sheet)
+        except sqlite3.OperationalError as exc:  # "database or disk is full"
+            # a full disk reads the same whichever write met it first: the state's or a file's
+            why = _ENOSPC if "full" in str(exc) or disk_full(self.out) else str(exc)
+            raise OutputError(f"{self.out}: {why} (cannot record the state); free space and run again") from None
+        except OSError as exc:
+            if exc.errno in OUT_OF_ROOM:
+                raise OutputError(f"{self.out}: {exc.strerror}; free space and run again") from None
+            raise
+
+    def _run(self, candidates: list[Candidate], outcomes: list[Outcome], sheet: Sheet | None) -> list[Outcome]:
+        photos = [c for c in candidates if c.role != "chart"]
+        found, chart_outcomes = charts.resolve([c for c in candidates if c.role == "chart"], self.out,
+                                               self.profile, self.override)
+        self.calibrations.update(found)
+        outcomes += chart_outcomes
+        calibration_for = partial(charts.for_item, self.calibrations)
+        decorations = Decorations(self.profile, sheet, self.state.marks())
+        plan = make_plan(photos, self.state, self.profile, self.out, calibration_for, decorations)
+        outcomes += plan.outcomes
+        for o in outcomes:
+            self.on_event("outcome", o)
+        self.state.put_files(plan.files)
+        self.on_event("start", len(plan.jobs))
+        publisher = Publisher(self.state, self.profile, self.out, plan, calibration_for, decorations)
+        pending = Counter(j.item for j in plan.jobs)
+        done: dict[str, list[Result]] = defaultdict(list)
+        if self.executor == "dask" and plan.jobs:
+            from imgkit.build.dask_executor import execute_dask
+            results = execute_dask(plan.jobs, self.profile, self.staging, workers=self.jobs or cpu_count(),
+                                   scheduler=self.scheduler)
+        else:
+            results = execute(plan.jobs, self.profile, self.staging, self.jobs)
+        try:
+            for result in results:
+                if result.errno in OUT_OF_ROOM:  # every further file would fail alike: stop
+                    published = sum(o.status == "processed" for o in outcomes)
+                    raise OutputError(f"{self.out}: {os.strerror(result.errno)}; stopped after "
+                                      f"{published} new files, free space and run again for the rest")
+                item = result.job.item
+                done[item].append(result)
+                pending[item] -= 1
+                if not pending[item]:
+                    for o in publisher.publish(item, done.pop(item)):
+                        outcomes.append(o)
+                        self.on_event("outcome", o)
+        finally:
+            results.close()  # cancels the jobs not started
+        if self.profile.page.in_build:  # R5: the description page of every item that changed
+            from imgkit.tree.page import render_pages
+            render_pages(self.out, sorted({o.item for o in outcomes if o.status == "processed" and o.item}),
+                         self.profile)
+        return outcomes
+
+
+def build(src: Path, out: Path | None, profile: Profile, *, jobs: int = 0,
+          on_event: Callable[[str, object], None] = lambda kind, data: None,
+          executor: str = "local", scheduler: str | None = None, calibration: Path | None = None,
+          items: Path | None = None) -> Summary:
+    """``items``: the product sheet, instead of ``SRC/items.csv``."""
+    start = time.perf_counter()
+    src, out = resolve_paths(src, out)
+    summary = Summary(src, out, profile)
+    sheet = sheets.find(src, profile, items)
+    with Session(out, profile, jobs=jobs, on_event=on_event, executor=executor, scheduler=scheduler,
+                 calibration=calibration) as session:
+        candidates, refusals = scan(src, profile, skip=out, sheet=sheet.path if sheet else None)
+        summary.outcomes = session.run(candidates, refusals, sheet)
+        if sheet is not None:
+            summary.warnings = sheets.warnings(sheet, {c.item for c in candidates if c.role != "chart"},
+                                               {s.item for s in session.state.sources().values()})
+            for w in summary.warnings:
+                on_event("warning", w)
+        summary.elapsed = time.perf_counter() - start
+        write_report(summary)
+    return summary
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on (a container's share, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def execute(jobs: list[Job], profile: Profile, staging: Path, workers: int) -> Iterator[Result]:
+    """Results as they finish: in this process for one worker, else in a process pool.
+
+    A decoder that kills its worker (a segfault in a C library) breaks the pool; the jobs
+    not yet finished then run one process each, so only the culprit is rejected.
+    """
+    run = partial(process, profile=profile, staging=staging)
+    workers = workers or cpu_count()
+    if workers == 1 or len(jobs) <= 1:
+        yield from map(run, jobs)
+        return
+    left = {id(job): job for job in jobs}
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_worker_start) as pool:
+            try:
+                futures = {pool.submit(run, job): job for job in jobs}
+                for future in as_completed(futures):
+                    result = future.result()
+                    del left[id(futures[future])]
+                    yield result
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+    except BrokenProcessPool:
+        for job in left.values():
+            yield _isolated(run, job)
+
+
+def _worker_start() -> None:
+    """Ctrl-C reaches the whole process group: workers leave stopping to the main process.
+    They drop the inherited OUT lock and die with their parent (Linux), so a killed build
+    leaves no worker holding OUT."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    forget_inherited()
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _isolated(run, job: Job) -> Result:
+    try:
+        with ProcessPoolExecutor(max_workers=1, initializer=_worker_start) as pool:
+            return pool.submit(run, job).result()
+    except BrokenProcessPool:
+        return Result(job, reason="the decoder crashed on this file (worker process died)")

@@ -1,0 +1,329 @@
+"""Validation rules: small pure functions over measured facts, registered in ``RULES``.
+
+Each rule has a stable id, a severity and a one-line description; its check takes the
+``Rule`` itself, one subject (a ``FileFacts`` for scope "file", an ``ItemFacts`` for scope
+"item") and the ``Context``, and returns ``Finding`` values made with ``rule.at(...)``. No
+rule reads a file: ``imgkit.validate`` measures everything first (decode, EXIF, ICC,
+watermark match) into the facts, so every rule is testable on values.
+
+Two plug points are named here for work landing in other issues:
+- ``MAIN_IMAGE_CHECKS``: functions ``(path, profile) -> list[Finding]`` run on each file under
+  ``main/`` of a build tree (issue 4 provides ``check_main_image``; S1 is not judged here).
+- ``calibration_delta_e`` reads the ΔE2000 a build recorded per source (R8) from the facts.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from imgkit.findings import ERROR, WARNING, Finding
+from imgkit.profile import Profile
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What was measured about one delivered file (``None``: not measured)."""
+
+    path: str                        # relative to the target, '/'-separated
+    item: str | None
+    index: int | None
+    stem_ok: bool = True             # the name is exactly the template's name for (item, index)
+    ext: str = ""
+    bytes: int = 0
+    format: str | None = None
+    width: int | None = None
+    height: int | None = None
+    mode: str | None = None
+    bits: int | None = None
+    alpha: bool = False              # an alpha channel or transparency
+    icc: str | None = None           # None: no profile; "sRGB"; else its description
+    icc_space: str | None = None     # colour space of the ICC profile ("RGB", "CMYK", "GRAY")
+    gps: bool = False
+    camera_tags: tuple[str, ...] = ()
+    decode_error: str | None = None
+    watermark: object | None = None  # core.measure.Match, when searched
+    delta_e: float | None = None     # mean ΔE2000 after calibration recorded by build (R8)
+    calibration: str | None = None
+    decoration: dict | None = None   # what build drew on it (facts, caption, marks); None: unknown
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    item: str
+    files: tuple[FileFacts, ...]
+    first_seen: float | None = None  # epoch seconds, from the build state
+
+
+@dataclass(frozen=True)
+class Context:
+    profile: Profile
+    now: float
+    has_state: bool = False
+    watermark_searched: bool = True  # False when the profile has no mark or pixels were not read
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    message: str
+    scope: str                       # "file" | "item" | "overdue" (item, after the others)
+    check: Callable = field(repr=False)
+
+    def at(self, message: str, *, file: str | None = None, item: str | None = None) -> Finding:
+        return Finding(self.id, self.severity, message, file, item)
+
+
+# --- naming (R9) --------------------------------------------------------------------------
+
+def template_regex(template: str) -> re.Pattern:
+    """``{item}-{index:02d}`` → a regex with groups ``item`` and ``index``."""
+    parts = []
+    for literal, name, _spec, _conv in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if name == "item":
+            parts.append(r"(?P<item>.+?)")
+        elif name == "index":
+            parts.append(r"(?P<index>\d+)")
+    return re.compile("".join(parts) + r"\Z")
+
+
+def naming_template(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    if f.index is None or not f.stem_ok:
+        want = ctx.profile.naming.template.format(item=f.item or "ITEM", index=ctx.profile.naming.start)
+        yield rule.at(f"name does not follow the template {ctx.profile.naming.template!r} "
+                      f"(expected like {want}.jpg)", file=f.path, item=f.item)
+
+
+def naming_extension(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    allowed = ctx.profile.validate.extensions
+    if f.ext not in allowed:
+        shown = ", ".join("." + e for e in allowed)
+        yield rule.at(f"extension {'.' + f.ext if f.ext else '(none)'} not allowed (allowed: {shown})",
+                      file=f.path, item=f.item)
+
+
+def naming_duplicate(rule: Rule, it: ItemFacts, ctx: Context) -> Iterable[Finding]:
+    counts = Counter(f.index for f in it.files if f.index is not None)
+    for index, n in sorted(counts.items()):
+        if n > 1:
+            paths = ", ".join(f.path for f in it.files if f.index == index)
+            yield rule.at(f"{n} files for index {index}: {paths}", item=it.item)
+
+
+def naming_gap(rule: Rule, it: ItemFacts, ctx: Context) -> Iterable[Finding]:
+    have = sorted({f.index for f in it.files if f.index is not None})
+    if not have:
+        return
+    start = ctx.profile.naming.start
+    missing = sorted(set(range(start, have[-1] + 1)) - set(have))
+    if missing:
+        yield rule.at(f"indices not contiguous from {start}: missing {_ranges(missing)} "
+                      f"(have {_ranges(have)})", item=it.item)
+
+
+def _ranges(values: list[int]) -> str:
+    out, run = [], [values[0]]
+    for v in values[1:]:
+        if v == run[-1] + 1:
+            run.append(v)
+        else:
+            out.append(run)
+            run = [v]
+    out.append(run)
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in out)
+
+
+# --- count (R4) and size (R3) -------------------------------------------------------------
+
+def count_min(rule: Rule, it: ItemFacts, ctx: Context) -> Iterable[Finding]:
+    need = ctx.profile.validate.min_per_item
+    if len(it.files) < need:
+        yield rule.at(f"{len(it.files)} detail image{'s' * (len(it.files) != 1)}, at least {need} required",
+                      item=it.item)
+
+
+def size_width(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    want = ctx.profile.detail.width
+    if f.width is not None and f.width != want:
+        yield rule.at(f"width {f.width} px, expected exactly {want} px", file=f.path, item=f.item)
+
+
+def size_height(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    v = ctx.profile.validate
+    if f.height is not None and not v.min_height <= f.height <= v.max_height:
+        yield rule.at(f"height {f.height} px, expected {v.min_height}..{v.max_height} px",
+                      file=f.path, item=f.item)
+
+
+# --- watermark (R2) -----------------------------------------------------------------------
+
+def watermark_present(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    m = f.watermark
+    if m is None or not ctx.watermark_searched:
+        return
+    need = ctx.profile.validate.watermark_min_score
+    if m.score < need:
+        where = f" (best place {m.width}x{m.height} at {m.x},{m.y})" if m.width else ""
+        yield rule.at(f"shop watermark not found: best match {m.score:.2f}{where}, needs {need:.2f}",
+                      file=f.path, item=f.item)
+
+
+# --- colour (R8) --------------------------------------------------------------------------
+
+def colour_cmyk(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    if f.mode == "CMYK" or f.icc_space == "CMYK":
+        yield rule.at("CMYK file: browsers show it with wrong colours; deliver sRGB", file=f.path, item=f.item)
+
+
+def colour_icc(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    if f.icc is not None and f.icc != "sRGB" and f.icc_space != "CMYK":
+        yield rule.at(f"embedded ICC profile {f.icc!r} is not sRGB; convert to sRGB", file=f.path, item=f.item)
+
+
+def colour_depth(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    if f.bits is not None and f.bits != 8:
+        yield rule.at(f"{f.bits}-bit channels, expected 8-bit", file=f.path, item=f.item)
+
+
+def colour_alpha(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    if f.alpha and (f.ext in ("jpg", "jpeg") or f.format == "JPEG"):
+        yield rule.at(f"alpha channel ({f.mode}) in a .{f.ext} file: the format cannot carry it",
+                      file=f.path, item=f.item)
+
+
+def calibration_delta_e(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    """R8: the mean ΔE2000 the build recorded after colour correction, against
+    ``[colour] max_delta_e``. Only a build tree's state knows it; nothing is guessed."""
+    limit = ctx.profile.colour.max_delta_e
+    if f.delta_e is not None and f.delta_e > limit:
+        yield rule.at(f"colour calibration {f.calibration or ''} leaves mean ΔE2000 {f.delta_e:.2f}, "
+                      f"limit {limit:g}".replace("  ", " "), file=f.path, item=f.item)
+
+
+# --- file ---------------------------------------------------------------------------------
+
+def file_decode(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    if f.decode_error:
+        yield rule.at(f"does not decode cleanly: {f.decode_error}", file=f.path, item=f.item)
+
+
+def file_format(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    allowed = ctx.profile.validate.formats
+    if f.format is not None and f.format not in allowed:
+        yield rule.at(f"format {f.format}, allowed: {', '.join(allowed)}", file=f.path, item=f.item)
+
+
+def file_size(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    limit = ctx.profile.validate.max_file_bytes
+    if f.bytes > limit:
+        yield rule.at(f"{f.bytes:,} bytes, limit {limit:,}", file=f.path, item=f.item)
+
+
+def file_gps(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    if f.gps:
+        yield rule.at("GPS position left in the metadata (where the photo was taken)", file=f.path, item=f.item)
+
+
+def file_camera(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    if f.camera_tags:
+        yield rule.at(f"camera metadata left: {', '.join(f.camera_tags)}", file=f.path, item=f.item)
+
+
+# --- freshness (R1) -----------------------------------------------------------------------
+
+def freshness_overdue(rule: Rule, it: ItemFacts, ctx: Context, errors: int) -> Iterable[Finding]:
+    if it.first_seen is None or not errors:
+        return
+    days = (ctx.now - it.first_seen) / 86400
+    if days > ctx.profile.validate.sla_days:
+        yield rule.at(f"first seen {days:.1f} days ago (SLA {ctx.profile.validate.sla_days:g} days) "
+                      f"and still failing {errors} error rule{'s' * (errors != 1)}", item=it.item)
+
+
+# --- annotations (R4, R6/R7): what build recorded drawing on each image --------------------
+
+def facts_missing(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    if ctx.profile.validate.require_facts and f.decoration is not None \
+            and f.index == ctx.profile.naming.start and not f.decoration.get("facts"):
+        yield rule.at("the big image carries no facts panel (add the item's row to the product sheet)",
+                      file=f.path, item=f.item)
+
+
+def caption_missing(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    if ctx.profile.validate.require_captions and f.decoration is not None \
+            and f.index is not None and f.index > ctx.profile.naming.start and not f.decoration.get("caption"):
+        yield rule.at("selling-point image without a caption (add it to the sheet's selling_points / 卖点)",
+                      file=f.path, item=f.item)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("naming.template", ERROR, "file name is the profile's template for its item and index", "file", naming_template),
+    Rule("naming.extension", ERROR, "extension is one the profile allows", "file", naming_extension),
+    Rule("naming.duplicate", ERROR, "no two files for one index", "item", naming_duplicate),
+    Rule("naming.gap", ERROR, "indices contiguous from [naming] start", "item", naming_gap),
+    Rule("count.min", ERROR, "at least [validate] min_per_item detail images per item", "item", count_min),
+    Rule("size.width", ERROR, "width exactly [detail] width", "file", size_width),
+    Rule("size.height", ERROR, "height within [validate] min_height..max_height", "file", size_height),
+    Rule("watermark.missing", ERROR, "the profile's watermark is found (partial NCC ≥ watermark_min_score)", "file", watermark_present),
+    Rule("colour.cmyk", ERROR, "no CMYK", "file", colour_cmyk),
+    Rule("colour.icc", ERROR, "no ICC profile other than sRGB", "file", colour_icc),
+    Rule("colour.depth", ERROR, "8 bits per channel", "file", colour_depth),
+    Rule("colour.alpha", ERROR, "no alpha channel in a JPEG file", "file", colour_alpha),
+    Rule("colour.delta_e", ERROR, "recorded calibration ΔE2000 within [colour] max_delta_e", "file", calibration_delta_e),
+    Rule("facts.missing", ERROR, "with [validate] require_facts: the first image carries the facts panel", "file", facts_missing),
+    Rule("caption.missing", ERROR, "with [validate] require_captions: images 02..N carry a caption", "file", caption_missing),
+    Rule("file.decode", ERROR, "decodes cleanly", "file", file_decode),
+    Rule("file.format", ERROR, "format is one of [validate] formats", "file", file_format),
+    Rule("file.size", ERROR, "file size within [validate] max_file_bytes", "file", file_size),
+    Rule("file.gps", ERROR, "no GPS position in the metadata", "file", file_gps),
+    Rule("file.camera", WARNING, "no camera make, model or serial number in the metadata", "file", file_camera),
+    Rule("freshness.overdue", ERROR, "an item first seen over [validate] sla_days ago is not still failing", "overdue", freshness_overdue),
+)
+
+#: checks for files under ``main/`` of a build tree: ``(path, profile) -> list[Finding]``.
+#: Issue 4's ``pipelines.main_check.check_main_image`` plugs in here (see ``main_checks``).
+MAIN_IMAGE_CHECKS: tuple[Callable, ...] = ()
+
+
+def main_checks() -> tuple[Callable, ...]:
+    """The main-image checks in use: the registered ones, else issue 4's when it is there."""
+    if MAIN_IMAGE_CHECKS:
+        return MAIN_IMAGE_CHECKS
+    try:
+        from imgkit.main_image.check import check_main_image
+    except ImportError:
+        return ()
+    return (lambda path, profile: check_main_image(path, profile),)
+
+
+def run(items: Iterable[ItemFacts], ctx: Context, rules: tuple[Rule, ...] = RULES) -> list[Finding]:
+    """Every finding of ``rules`` over ``items``, item by item, files in order."""
+    found: list[Finding] = []
+    for it in items:
+        mine: list[Finding] = []
+        for f in it.files:
+            for rule in rules:
+                if rule.scope == "file":
+                    mine += rule.check(rule, f, ctx)
+        for rule in rules:
+            if rule.scope == "item":
+                mine += [_with_item(x, it.item) for x in rule.check(rule, it, ctx)]
+        errors = len({x.rule for x in mine if x.severity == ERROR})
+        for rule in rules:
+            if rule.scope == "overdue" and ctx.has_state:
+                mine += rule.check(rule, it, ctx, errors)
+        found += mine
+    return found
+
+
+def _with_item(f: Finding, item: str) -> Finding:
+    return f if f.item else Finding(f.rule, f.severity, f.message, f.file, item)
+
+
+__all__ = ["RULES", "MAIN_IMAGE_CHECKS", "Rule", "FileFacts", "ItemFacts", "Context", "run",
+           "template_regex", "main_checks"]

@@ -1,1 +1,0 @@
-"""Pure numpy kernels: arrays in, arrays out, no file I/O."""

@@ -1,0 +1,1 @@
+"""Pixels in and out: decode/encode, blending, backdrop estimation, the watermark, fonts."""

@@ -1,0 +1,66 @@
+"""The shop's watermark (R2): loaded or drawn once per worker, scaled per output size."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from imgkit.errors import ProfileError
+from imgkit.profile import Profile, Watermark
+
+
+@lru_cache(maxsize=4)
+def mark_image(profile: Profile) -> Image.Image | None:
+    """The watermark at its own resolution as RGBA, or None when the profile has none."""
+    wm = profile.watermark
+    if wm.image:
+        path = profile.asset(wm.image)
+        try:
+            with Image.open(path) as im:
+                return im.convert("RGBA")
+        except Exception as exc:
+            raise ProfileError(f"{profile.path}: [watermark] image {path} cannot be read ({exc})") from None
+    if wm.text:
+        return _draw_text(wm, profile.asset(wm.font) if wm.font else None)
+    return None
+
+
+def _draw_text(wm: Watermark, font_path) -> Image.Image:
+    size = 96
+    try:
+        font = ImageFont.truetype(str(font_path), size) if font_path else ImageFont.load_default(size)
+    except OSError as exc:
+        raise ProfileError(f"[watermark] font {font_path} cannot be loaded ({exc})") from None
+    stroke = max(2, size // 16)
+    probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
+    left, top, right, bottom = probe.textbbox((0, 0), wm.text, font=font, stroke_width=stroke)
+    im = Image.new("RGBA", (right - left + 2, bottom - top + 2), (0, 0, 0, 0))
+    fill = tuple(int(wm.color[i:i + 2], 16) for i in (1, 3, 5)) + (255,)
+    ImageDraw.Draw(im).text((1 - left, 1 - top), wm.text, font=font, fill=fill,
+                            stroke_width=stroke, stroke_fill=(30, 30, 30, 220))
+    return im
+
+
+@lru_cache(maxsize=64)
+def scaled_mark(profile: Profile, width: int, height: int) -> np.ndarray | None:
+    """The watermark as an RGBA array sized for a ``width`` x ``height`` picture."""
+    mark = mark_image(profile)
+    if mark is None:
+        return None
+    wm = profile.watermark
+    margin = round(wm.margin * width)
+    scale = min(wm.width * width / mark.width, max(1, height - 2 * margin) / mark.height)
+    size = (max(1, round(mark.width * scale)), max(1, round(mark.height * scale)))
+    return np.asarray(mark.resize(size, Image.Resampling.LANCZOS))
+
+
+def placement(profile: Profile, width: int, height: int, mark: np.ndarray) -> tuple[int, int]:
+    """Top-left corner of the watermark for the profile's position and margin."""
+    margin = round(profile.watermark.margin * width)
+    mh, mw = mark.shape[:2]
+    pos = profile.watermark.position
+    x = {"left": margin, "right": width - mw - margin}.get(pos.split("-")[-1], (width - mw) // 2)
+    y = {"top": margin, "bottom": height - mh - margin}.get(pos.split("-")[0], (height - mh) // 2)
+    return x, y

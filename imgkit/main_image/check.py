@@ -1,0 +1,243 @@
+"""Validation of any main image, generated or hand-made: ``check_main_image``.
+
+A pure function (it reads the file, writes nothing) returning ``Finding`` values; rule ids:
+
+main.file.*        unreadable, format, bytes, alpha (transparent pixels)
+main.size          exact size / square / shortest and longest side for zoom
+main.background.*  solid (border ring one colour), white (S1: must not be near-white),
+                   not_white (white-background profiles), outside (content outside the
+                   logo and text areas, or around the product)
+main.logo.*        size (logo content larger than the logo area), missing
+main.fill          product fill below the profile's min_fill (product profiles)
+main.text.*        with a sidecar or spec: empty, lines, banned, link, missing (no ink in
+                   its area); main.copy.length; main.sidecar.stale
+main.measure       info: what was measured (background colour, ring share, boxes, fill)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from imgkit.main_image.copy_rules import text_problems
+from imgkit.imaging.background import bbox, box_mask, content_mask, distance_map, dominant_colour, ring_mask
+from imgkit.colour.lab import whiteness_distance
+from imgkit.store.files import sha256_bytes
+from imgkit.findings import ERROR, INFO, WARNING, Finding
+from imgkit.profile import MainImage, Profile
+
+#: product images are measured on a copy no larger than this (fill and purity to ~0.1 %)
+MEASURE_SIDE = 1200
+#: px around a text box still counted as text (a JPEG block: ringing around sharp letters)
+TEXT_MARGIN = 8
+#: ΔE*ab that counts as content in a lossy file: JPEG ringing next to sharp edges reaches
+#: ΔE ≈ 9 at quality 92 and ≈ 13 at quality 80 (measured on generated images)
+LOSSY_CONTENT_DE = 15.0
+#: px per side a sharp edge bleeds in a lossy file (4:2:0 chroma subsampling halves colour resolution)
+LOSSY_SLACK_PX = 2
+
+
+def _hex(rgb) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def check_main_image(target, profile: Profile, spec: dict | None = None) -> list[Finding]:
+    """Findings for a main image against ``profile``'s ``[main_image]`` rules.
+
+    ``target`` is a path (file format and byte size are checked too, and the sidecar
+    ``<name>.json`` beside it is read when ``spec`` is None) or a PIL image. ``spec`` is a
+    dict like the sidecar: ``{"company": ..., "copy": ..., "texts": [{"role", "area"}...]}``;
+    with it (or a sidecar) the texts are checked as well.
+    """
+    m = profile.main_image
+    found: list[Finding] = []
+    file = None
+    if isinstance(target, Image.Image):
+        image = target
+    else:
+        path = Path(target)
+        file = str(path)
+        try:
+            data = path.read_bytes()
+            image = Image.open(io.BytesIO(data))
+            image.load()
+        except Exception as exc:  # not an image, truncated, unreadable: one finding, not a crash
+            return [Finding("main.file.unreadable", ERROR, f"cannot read the image ({str(exc)[:120]})", file)]
+        found += _file_rules(path, data, image, m, file)
+        if spec is None:
+            spec = _sidecar(path, data, found, file)
+    add = lambda rule, sev, msg: found.append(Finding(rule, sev, msg, file))
+
+    rgb = _rgb(image, add)
+    h, w = rgb.shape[:2]
+    _size_rules(w, h, m, add)
+    if m.kind == "product" and max(w, h) > MEASURE_SIDE:
+        factor = int(np.ceil(max(w, h) / MEASURE_SIDE))
+        small = np.asarray(Image.fromarray(rgb).reduce(factor))
+    else:
+        factor, small = 1, rgb
+    ring = ring_mask(h, w, m.ring)
+    bg = dominant_colour(rgb, ring)
+    ring_share = float((distance_map(rgb, bg)[ring] <= m.tolerance).mean())
+    if ring_share < m.coverage:
+        add("main.background.solid", ERROR,
+            f"background is not one solid colour: only {ring_share:.1%} of the {m.ring}px border ring is "
+            f"within ΔE {m.tolerance:g} of {_hex(bg)} (needs {m.coverage:.0%}); a gradient, texture or frame?")
+    white_de = float(whiteness_distance(np.array(bg, np.uint8)))
+    if m.background_rule == "not-white" and white_de < m.white_delta_e:
+        add("main.background.white", ERROR,
+            f"background {_hex(bg)} is white or near-white (ΔE*ab {white_de:.1f} from white, at least "
+            f"{m.white_delta_e:g} required)")
+    if m.background_rule == "white" and white_de > m.tolerance:
+        add("main.background.not_white", ERROR,
+            f"background {_hex(bg)} must be pure white #ffffff (ΔE*ab {white_de:.1f}, at most {m.tolerance:g})")
+    distance = distance_map(small, bg)
+    lossy = image.format in ("JPEG", "MPO", "WEBP")
+    content_de = max(m.tolerance, LOSSY_CONTENT_DE) if lossy else m.tolerance
+    measured = f"background {_hex(bg)} (ΔE*ab {white_de:.1f} from white), {ring_share:.1%} of the border ring solid"
+    if m.kind == "service":
+        measured += _service_rules(distance, content_de, m, spec, add, slack=LOSSY_SLACK_PX if lossy else 0)
+    else:
+        measured += _product_rules(distance, content_de, m, add, scale=factor)
+    if spec is not None and m.kind == "service":
+        _text_rules(spec, m, add)
+    elif m.kind == "service":
+        add("main.text.unchecked", INFO, "texts not checked: no sidecar beside the image and no spec given")
+    add("main.measure", INFO, measured)
+    return found
+
+
+def _file_rules(path: Path, data: bytes, image: Image.Image, m: MainImage, file) -> list[Finding]:
+    found = []
+    if image.format not in m.formats:
+        found.append(Finding("main.file.format", ERROR, f"{image.format} file; accepted: {', '.join(m.formats)}", file))
+    if len(data) > m.max_bytes:
+        found.append(Finding("main.file.bytes", ERROR, f"{len(data):,} bytes, over the limit of {m.max_bytes:,}", file))
+    return found
+
+
+def _sidecar(path: Path, data: bytes, found: list[Finding], file) -> dict | None:
+    side = path.with_name(path.name + ".json")
+    if not side.is_file():
+        return None
+    try:
+        spec = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        found.append(Finding("main.sidecar.unreadable", WARNING, f"{side.name}: not readable JSON ({exc})", file))
+        return None
+    if not isinstance(spec, dict):
+        return None
+    recorded = (spec.get("image") or {}).get("sha256")
+    if recorded and recorded != sha256_bytes(data):
+        found.append(Finding("main.sidecar.stale", WARNING, f"the image was changed after {side.name} was "
+                             "written: its texts were checked, the changes were not", file))
+    return spec
+
+
+def _rgb(image: Image.Image, add) -> np.ndarray:
+    if image.mode in ("RGBA", "LA", "PA", "RGBa") or "transparency" in image.info:
+        rgba = np.asarray(image.convert("RGBA"))
+        if (rgba[..., 3] < 255).any():
+            add("main.file.alpha", ERROR, f"{(rgba[..., 3] < 255).mean():.1%} of the pixels are transparent; "
+                "marketplaces show them on their own background: flatten the image")
+        alpha = rgba[..., 3:4].astype(np.float32) / 255
+        return np.rint(rgba[..., :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)
+    return np.asarray(image.convert("RGB"))
+
+
+def _size_rules(w: int, h: int, m: MainImage, add) -> None:
+    if m.exact_size and (w, h) != (m.width, m.height):
+        add("main.size", ERROR, f"{w}x{h} px; must be exactly {m.width}x{m.height}")
+        return
+    if m.square and w != h:
+        add("main.size", ERROR, f"{w}x{h} px; must be square")
+    if min(w, h) < m.min_side:
+        add("main.size", ERROR, f"{w}x{h} px; the shorter side must be at least {m.min_side} px (zoom)")
+    if max(w, h) < m.min_long_side:
+        add("main.size", ERROR, f"{w}x{h} px; the longer side must be at least {m.min_long_side} px (zoom)")
+
+
+def _boxes(m: MainImage, spec: dict | None) -> dict[str, tuple[int, int, int, int]]:
+    boxes = {name: m.box(name) for name in ("logo", "company", "copy")}
+    for text in (spec or {}).get("texts") or []:
+        if isinstance(text, dict) and text.get("role") in ("company", "copy") and _is_box(text.get("area")):
+            boxes[text["role"]] = tuple(text["area"])
+    return boxes
+
+
+def _grow(b, margin: int) -> tuple[int, int, int, int]:
+    x, y, w, h = b
+    return x - margin, y - margin, w + 2 * margin, h + 2 * margin
+
+
+def _is_box(v) -> bool:
+    return isinstance(v, list) and len(v) == 4 and all(isinstance(i, int) for i in v)
+
+
+def _service_rules(distance: np.ndarray, content_de: float, m: MainImage, spec, add, *, slack: int) -> str:
+    h, w = distance.shape
+    content = content_mask(distance, content_de)
+    boxes = _boxes(m, spec)
+    # text zones reach TEXT_MARGIN px beyond their boxes (JPEG ringing around letters), never into the logo area
+    logo_area = box_mask(h, w, [_grow(boxes["logo"], slack)])
+    text_areas = box_mask(h, w, [_grow(boxes[r], TEXT_MARGIN) for r in ("company", "copy")]) & ~logo_area
+    areas = logo_area | text_areas
+    outside = ~areas
+    stray = content & outside
+    share = float(stray.sum() / max(1, outside.sum()))
+    if share > 1 - m.coverage:
+        x, y, bw, bh = bbox(stray)
+        add("main.background.outside", ERROR,
+            f"{share:.1%} of the area outside the logo and text areas is not background (at x {x}..{x + bw - 1}, "
+            f"y {y}..{y + bh - 1}); a logo overflowing its area, a gradient or stray marks?")
+    for role in ("company", "copy"):
+        ink = int((content & box_mask(h, w, [boxes[role]])).sum())
+        if ink < 20:
+            label = "company name" if role == "company" else role
+            add("main.text.missing", ERROR if spec else WARNING,
+                f"no {label} drawn: {ink} text pixels in the {role} area {boxes[role]} (x, y, w, h)")
+    logo = bbox(content & ~text_areas)
+    lx, ly, lw, lh = boxes["logo"]
+    if logo is None:
+        add("main.logo.missing", ERROR, "no logo: nothing but background outside the text areas")
+        return ", no logo found"
+    x, y, cw, ch = logo
+    if cw > lw + 2 * slack or ch > lh + 2 * slack:
+        add("main.logo.size", ERROR, f"logo content is {cw}x{ch} px (at {x},{y}); it must fit the {lw}x{lh} logo area")
+    return f", logo content {cw}x{ch} at {x},{y} (area {lw}x{lh} at {lx},{ly})"
+
+
+def _product_rules(distance: np.ndarray, content_de: float, m: MainImage, add, scale: int) -> str:
+    h, w = distance.shape
+    content = content_mask(distance, content_de, min_area=16)
+    found = bbox(content)
+    if found is None:
+        add("main.product.missing", ERROR, "no product: the image is background only")
+        return ", no product found"
+    x, y, bw, bh = found
+    fill = max(bw / w, bh / h)
+    if m.min_fill and fill < m.min_fill:
+        add("main.fill", ERROR, f"the product fills {fill:.1%} of the frame (its longer extent); "
+            f"at least {m.min_fill:.0%} required")
+    around = np.ones((h, w), bool)
+    around[y:y + bh, x:x + bw] = False
+    purity = float((distance[around] <= m.tolerance).mean()) if around.any() else 1.0
+    if purity < m.coverage:
+        add("main.background.outside", ERROR, f"only {purity:.1%} of the background around the product is within "
+            f"ΔE {m.tolerance:g} of the background colour (needs {m.coverage:.0%})")
+    s = scale
+    return (f", product {bw * s}x{bh * s} at {x * s},{y * s}, fill {fill:.1%}, "
+            f"background purity {purity:.1%}")
+
+
+def _text_rules(spec: dict, m: MainImage, add) -> None:
+    company, copy = spec.get("company"), spec.get("copy")
+    if not isinstance(company, str) or not isinstance(copy, str):
+        add("main.text.unchecked", WARNING, "spec has no company and copy strings: texts not checked")
+        return
+    for rule, message in text_problems(company, copy, m):
+        add(rule, ERROR, message)

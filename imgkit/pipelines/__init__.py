@@ -1,1 +1,0 @@
-"""Pipelines: tuples of plain step functions over one frozen value."""

@@ -1,0 +1,212 @@
+"""Profiles: the shop's rules in TOML, loaded into frozen dataclasses.
+
+Unknown keys, wrong types, bad values and missing assets are ``ProfileError`` naming the
+file and the key. Asset paths are relative to the profile file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+import tomllib
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from imgkit.errors import ProfileError
+from imgkit.profile.sections import (FACT_FIELDS, FORMATS, Backup, Captions, Colour, Detail, Facts, Input, MainImage, Marks, Master, Naming, Page, Sheet, Validate, Watermark)
+
+
+def _shipped_dir() -> Path:
+    beside = Path(__file__).resolve().parents[2] / "profiles"   # a checkout / editable install
+    installed = Path(sys.prefix) / "share" / "imgkit" / "profiles"  # a plain pip install
+    return beside if beside.is_dir() else installed
+
+
+SHIPPED_DIR = _shipped_dir()
+#: bump when the rendering changes, so outputs made by an older imgkit are re-rendered
+PIPELINE_VERSION = 1
+
+SECTIONS = {"naming": Naming, "input": Input, "detail": Detail, "watermark": Watermark,
+            "master": Master, "backup": Backup, "main_image": MainImage, "colour": Colour,
+            "validate": Validate, "sheet": Sheet, "facts": Facts, "captions": Captions, "mark": Marks, "page": Page}
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    path: Path
+    description: str = ""
+    naming: Naming = Naming()
+    input: Input = Input()
+    detail: Detail = Detail()
+    watermark: Watermark = Watermark()
+    master: Master = Master()
+    backup: Backup = Backup()
+    main_image: MainImage = MainImage()  # not in the fingerprint: detail images ignore it
+    colour: Colour = Colour()
+    validate: Validate = Validate()  # not in the fingerprint: checks only, renders nothing
+    # not in the fingerprint: they shape only decorated images, whose decoration key holds them
+    sheet: Sheet = Sheet()
+    facts: Facts = Facts()
+    captions: Captions = Captions()
+    mark: Marks = Marks()
+    page: Page = Page()  # not in the fingerprint: the page renders no detail image
+    fingerprint: str = ""
+
+    def asset(self, rel: str) -> Path:
+        return (self.path.parent / rel).resolve()
+
+
+def shipped() -> dict[str, Path]:
+    """Shipped profile names mapped to their files."""
+    return {p.stem: p for p in sorted(SHIPPED_DIR.glob("*.toml"))}
+
+
+def resolve(spec: str) -> Path:
+    """``-p`` takes a shipped name or a path."""
+    if spec in shipped():
+        return shipped()[spec]
+    path = Path(spec)
+    if path.suffix == ".toml" or path.exists():
+        return path
+    names = ", ".join(shipped()) or "none"
+    raise ProfileError(f"profile {spec!r}: no such file and not a shipped profile (shipped: {names})")
+
+
+def load(spec: str = "default") -> Profile:
+    path = resolve(spec)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: profile file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{path}: cannot read profile ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{path}: not valid TOML ({exc})") from None
+    top = {"name": str, "description": str}
+    for key in data:
+        if key not in top and key not in SECTIONS:
+            raise ProfileError(f"{path}: unknown key {key!r} (known: {', '.join([*top, *SECTIONS])})")
+    for key, typ in top.items():
+        if key in data and not isinstance(data[key], typ):
+            raise ProfileError(f"{path}: {key} must be a string")
+    parts = {}
+    for name, cls in SECTIONS.items():
+        raw = data.get(name, {})
+        if not isinstance(raw, dict):
+            raise ProfileError(f"{path}: {name} must be a table ([{name}])")
+        parts[name] = _section(cls, raw, name, path)
+    profile = Profile(name=data.get("name", path.stem), path=path.resolve(),
+                      description=data.get("description", ""), **parts)
+    _validate(profile)
+    _validate_page(profile)
+    return _with_fingerprint(profile)
+
+
+_TYPES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+
+
+def _section(cls, raw: dict[str, Any], name: str, path: Path):
+    known = {f.name: f for f in fields(cls)}
+    values = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ProfileError(f"{path}: unknown key [{name}] {key!r} (known: {', '.join(known)})")
+        f = known[key]
+        typ = {"int": int, "float": float, "str": str, "bool": bool}.get(f.type, tuple)
+        if "parse" in f.metadata:   # a key with its own shape, e.g. [colour] chart_corners
+            value, problem = f.metadata["parse"](value)
+            if problem:
+                raise ProfileError(f"{path}: [{name}] {key} must be {problem}, got {value!r}")
+        elif typ is tuple:
+            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise ProfileError(f"{path}: [{name}] {key} must be a list of strings, got {value!r}")
+            value = tuple(value)
+        elif typ is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        elif not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
+            raise ProfileError(f"{path}: [{name}] {key} must be {_TYPES[typ]}, got {value!r}")
+        check = f.metadata.get("check")
+        problem = check(value) if check else None
+        if problem:
+            raise ProfileError(f"{path}: [{name}] {key} = {value!r} is out of range (expected {problem})")
+        values[key] = value
+    return cls(**values)
+
+
+def _validate(p: Profile) -> None:
+    where = p.path
+    try:
+        sample = p.naming.template.format(item="A1023", index=1)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ProfileError(f"{where}: [naming] template {p.naming.template!r} is not valid ({exc})") from None
+    if "{item" not in p.naming.template or "{index" not in p.naming.template or "/" in sample:
+        raise ProfileError(f"{where}: [naming] template must use {{item}} and {{index}} and no '/'")
+    try:
+        if "item" not in re.compile(p.naming.item_pattern).groupindex:
+            raise ProfileError(f"{where}: [naming] item_pattern needs a group named 'item': (?P<item>...)")
+    except re.error as exc:
+        raise ProfileError(f"{where}: [naming] item_pattern is not a valid regex ({exc})") from None
+    for fmt in p.input.formats:
+        if fmt not in FORMATS:
+            raise ProfileError(f"{where}: [input] formats: unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    wm = p.watermark
+    if wm.image and wm.text:
+        raise ProfileError(f"{where}: [watermark] set either image or text, not both")
+    for key in ("image", "font"):
+        rel = getattr(wm, key)
+        if rel and not p.asset(rel).is_file():
+            raise ProfileError(f"{where}: [watermark] {key}: asset {p.asset(rel)} not found")
+    _validate_main_image(p)
+    facts = p.facts
+    for name in facts.fields:
+        if name not in FACT_FIELDS:
+            raise ProfileError(f"{where}: [facts] fields: unknown field {name!r} (known: {', '.join(FACT_FIELDS)})")
+    if len(facts.labels) != len(facts.fields):
+        raise ProfileError(f"{where}: [facts] labels must name each of the {len(facts.fields)} fields, "
+                           f"got {len(facts.labels)}")
+
+
+def _validate_main_image(p: Profile) -> None:
+    m, where = p.main_image, p.path
+    for fmt in m.formats:
+        if fmt not in ("PNG", "JPEG"):
+            raise ProfileError(f"{where}: [main_image] formats: unknown format {fmt!r} (known: PNG, JPEG)")
+    if m.format not in m.formats:
+        raise ProfileError(f"{where}: [main_image] format {m.format!r} is not among its formats {list(m.formats)}")
+    if m.square and m.width != m.height:
+        raise ProfileError(f"{where}: [main_image] square = true but width {m.width} != height {m.height}")
+    if m.kind != "service":
+        return
+    boxes = {name: m.box(name) for name in ("logo", "company", "copy")}
+    for name, (x, y, w, h) in boxes.items():
+        if w < 1 or h < 1 or x + w > m.width or y + h > m.height:
+            raise ProfileError(f"{where}: [main_image] {name}_x/y/width/height = {x},{y},{w},{h} "
+                               f"must be a non-empty box inside the {m.width}x{m.height} canvas")
+    for a, b in (("logo", "company"), ("logo", "copy"), ("company", "copy")):
+        (ax, ay, aw, ah), (bx, by, bw, bh) = boxes[a], boxes[b]
+        if ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah:
+            raise ProfileError(f"{where}: [main_image] the {a} box and the {b} box overlap")
+
+
+def _validate_page(p: Profile) -> None:
+    g, where = p.page, p.path
+    if 2 * g.margin >= g.width:
+        raise ProfileError(f"{where}: [page] margin {g.margin} leaves no room in a {g.width} px page")
+    if g.band + 2 * g.margin > g.slice_height:
+        raise ProfileError(f"{where}: [page] the heading band ({g.band} px) and margins must fit "
+                           f"in one slice (slice_height = {g.slice_height})")
+
+
+def _with_fingerprint(p: Profile) -> Profile:
+    """Hash of everything that shapes an output, assets included, so a change re-renders."""
+    h = hashlib.sha256(str(PIPELINE_VERSION).encode())
+    for name in ("naming", "input", "detail", "watermark", "master", "colour"):
+        h.update(json.dumps({name: asdict(getattr(p, name))}, sort_keys=True).encode())
+    for rel in (p.watermark.image, p.watermark.font):
+        if rel:
+            h.update(p.asset(rel).read_bytes())
+    return Profile(**{**{f.name: getattr(p, f.name) for f in fields(p)}, "fingerprint": h.hexdigest()[:16]})

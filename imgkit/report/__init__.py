@@ -1,0 +1,1 @@
+"""What a run tells: report.json, report.html, thumbnails, the progress display."""
