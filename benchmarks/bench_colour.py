@@ -32,10 +32,11 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from imgkit.colour.chart import NoChartFound  # noqa: E402
-from imgkit.colour import ccm, conversions as colour, white_balance  # noqa: E402
+from imgkit.colour import ccm, white_balance  # noqa: E402
+from imgkit.colour import conversions as colour
 from imgkit.colour.calibration import calibrate_photo, fit_sample, measure, read_photo
 from imgkit.colour.calibration_file import apply_calibration  # noqa: E402
+from imgkit.colour.chart import NoChartFound  # noqa: E402
 from imgkit.colour.reference import Reference, load_reference  # noqa: E402
 
 REF = load_reference()

@@ -16,13 +16,13 @@ import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from imgkit.build.scan import Candidate
 from imgkit.errors import ConfigError, Rejected
-from imgkit.store.backup import back_up, backup_root
-from imgkit.store.files import copy_verified, sha256_file
 from imgkit.naming import natural_key
 from imgkit.outcome import Outcome
 from imgkit.profile import Profile
-from imgkit.build.scan import Candidate
+from imgkit.store.backup import back_up, backup_root
+from imgkit.store.files import copy_verified, sha256_file
 
 EVERYTHING = "*"
 

@@ -14,9 +14,9 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+from imgkit.build.work import Job, Result, process
 from imgkit.errors import ConfigError, OutputError
 from imgkit.profile import Profile
-from imgkit.build.work import Job, Result, process
 
 BATCH_SECONDS = 2.0      # aim for batches of about this much work: amortises scheduling
 SECONDS_PER_JOB = 0.15   # a 24 MP photo on one core

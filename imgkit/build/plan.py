@@ -6,14 +6,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from imgkit.detail.decoration import Decorations
-from imgkit.store.files import sha256_file
-from imgkit.naming import natural_key
-from imgkit.profile import Profile
 from imgkit.build.scan import Candidate
-from imgkit.store.state import FileRow, SourceRow, State
 from imgkit.build.work import Job
+from imgkit.detail.decoration import Decorations
+from imgkit.naming import natural_key
 from imgkit.outcome import Outcome
+from imgkit.profile import Profile
+from imgkit.profile.fingerprint import Fingerprint
+from imgkit.store.files import sha256_file
+from imgkit.store.state import FileRow, SourceRow, State
 
 
 @dataclass
@@ -47,7 +48,7 @@ def make_plan(candidates: list[Candidate], state: State, profile: Profile, out: 
         use = calibration_for(item)
         if use is None:
             return profile.fingerprint, None, None
-        return f"{profile.fingerprint}+{use.id}", use.path, use.as_outcome_field()
+        return str(Fingerprint(profile.fingerprint, use.id)), use.path, use.as_outcome_field()
     files, outputs = state.files(), state.outputs()
     scanned = {str(c.path) for c in candidates}
     kinds = required_outputs(profile)

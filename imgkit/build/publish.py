@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
-from imgkit.detail.decoration import Decorations
-from imgkit.store.backup import back_up, backup_root
-from imgkit.store.files import atomic_write, move_into_place, sync_dirs
-from imgkit.naming import natural_key, next_indices, output_name
 from imgkit.build.plan import Plan
+from imgkit.build.work import Result
+from imgkit.detail.decoration import Decoration, Decorations
+from imgkit.naming import natural_key, next_indices, output_name
 from imgkit.outcome import Outcome
 from imgkit.profile import Profile
+from imgkit.store.backup import back_up, backup_root
+from imgkit.store.files import move_into_place, sync_dirs
 from imgkit.store.state import FileRow, SourceRow, State
-from imgkit.build.work import Result
-from imgkit.colour.calibration_file import calibration_of
 
 
 class Publisher:
     def __init__(self, state: State, profile: Profile, out: Path, plan: Plan,
-                 calibration_for=lambda item: None, decorations: Decorations | None = None):
+                 calibration_for=lambda item: None, decorations: Decorations | None = None, *,
+                 finish: Callable[[Result, Decoration], None]):
+        """``finish(result, decoration)``: the work step that draws a new photo's decoration once
+        its index is known (``work.finish``); the publisher only numbers, records and renames."""
         self.state, self.profile, self.out, self.plan = state, profile, out, plan
-        self.calibration_for = calibration_for
+        self.calibration_for, self.finish = calibration_for, finish
         self.decorations = decorations or Decorations(profile)
         self._renamed: set[Path] = set()     # folders renamed into, not yet fsynced
         self.sources = plan.sources               # updated as items are published
@@ -85,24 +88,12 @@ class Publisher:
         return outcomes
 
     def _decorated(self, r: Result, item: str, idx: int) -> SourceRow:
-        """The source's row; a new photo's detail image gets the decoration of its index now."""
+        """The source's row; a new photo's detail image is finished with its index's decoration."""
         deco = self.decorations.get(item, idx)
         fingerprint = r.job.fingerprint or self.profile.fingerprint
         if r.job.index is None:
             fingerprint = self.decorations.fingerprint(fingerprint, item, idx)
-            if deco:
-                import numpy as np
-
-                from imgkit.detail import pipeline as detail
-                if "base" in r.staged:
-                    blob = detail.finish(self.profile, np.load(r.staged["base"]), deco)
-                else:  # not foreseen when planned: render again from the staged original
-                    blob = detail.run(self.profile, r.staged["raw"].read_bytes(), decoration=deco,
-                                      calibration=calibration_of(r.job.calibration)).outputs["detail"]
-                atomic_write(r.staged["detail"], blob)
-                r.staged.pop("thumb", None)   # shows the undecorated picture: the report makes one
-        if "base" in r.staged:
-            r.staged["base"].unlink(missing_ok=True)
+            self.finish(r, deco)   # the work step draws what the index decides
         return SourceRow(r.sha256, item, idx, str(r.job.path), r.job.size, r.ext, r.captured, "publishing",
                          fingerprint, json.dumps(deco.as_json(), ensure_ascii=False) if deco else None)
 
@@ -116,7 +107,7 @@ class Publisher:
             self._renamed.add((self.out / rel).parent)
         outputs = {kind: rel.as_posix() for kind, rel in final.items()}
         if "thumb" in r.staged:
-            from imgkit.report.html_page import place_thumbnail
+            from imgkit.report.thumbnails import place_thumbnail
             with contextlib.suppress(OSError):  # a cache: the report makes it when missing
                 place_thumbnail(r.staged["thumb"], self.out / ".imgkit" / "thumbs", outputs["detail"],
                                 self.out / final["detail"])

@@ -12,7 +12,6 @@ from imgkit.errors import Rejected
 from imgkit.naming import check_item, check_name, is_ignored, item_from_filename, natural_key
 from imgkit.profile import Profile
 
-
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".apng", ".webp", ".tif", ".tiff",
                             ".bmp", ".dib", ".gif", ".avif", ".heic", ".heif", ".psd", ".jp2", ".j2k",
                             ".jpx", ".mpo"})

@@ -25,19 +25,19 @@ from functools import partial
 from pathlib import Path
 
 from imgkit.build import chart_photos as charts
+from imgkit.build.plan import make_plan
+from imgkit.build.publish import Publisher
+from imgkit.build.scan import Candidate, Refusal, scan
+from imgkit.build.work import Job, Result, finish, process
 from imgkit.detail import product_sheet as sheets
 from imgkit.detail.decoration import Decorations
+from imgkit.detail.product_sheet import ProductSheet
 from imgkit.errors import ConfigError, OutputError
-from imgkit.store.lock import forget_inherited, locked
-from imgkit.build.plan import make_plan
 from imgkit.outcome import Outcome
 from imgkit.profile import Profile
-from imgkit.build.publish import Publisher
 from imgkit.report.report_json import write_report
-from imgkit.build.scan import Candidate, Refusal, scan
-from imgkit.detail.product_sheet import Sheet
+from imgkit.store.lock import forget_inherited, locked
 from imgkit.store.state import State
-from imgkit.build.work import Job, Result, process
 
 
 @dataclass
@@ -131,7 +131,17 @@ class Session:
         finally:
             self._lock.__exit__(*exc)
 
-    def run(self, candidates: list[Candidate], refusals: list[Refusal], sheet: Sheet | None = None) -> list[Outcome]:
+    def report(self, summary: Summary) -> None:
+        """report.json, and report.html when due: the tree judged from its headers, with the
+        state read through this session's own connection."""
+        if write_report(summary):
+            # imported here: Pillow and numpy cost a run with nothing to do 0.2 s of start-up
+            from imgkit.checks.validate import as_dict, validate
+            from imgkit.report.html_page import write_build_page
+            data = as_dict(validate(self.out, self.profile, pixels=False, jobs=1, view=self.state.view()))
+            write_build_page(summary, data)
+
+    def run(self, candidates: list[Candidate], refusals: list[Refusal], sheet: ProductSheet | None = None) -> list[Outcome]:
         """``sheet``: the product sheet whose facts and captions decorate the detail images."""
         outcomes = [Outcome(str(r.path), r.status, reason=r.reason) for r in refusals]
         try:
@@ -145,7 +155,7 @@ class Session:
                 raise OutputError(f"{self.out}: {exc.strerror}; free space and run again") from None
             raise
 
-    def _run(self, candidates: list[Candidate], outcomes: list[Outcome], sheet: Sheet | None) -> list[Outcome]:
+    def _run(self, candidates: list[Candidate], outcomes: list[Outcome], sheet: ProductSheet | None) -> list[Outcome]:
         photos = [c for c in candidates if c.role != "chart"]
         found, chart_outcomes = charts.resolve([c for c in candidates if c.role == "chart"], self.out,
                                                self.profile, self.override)
@@ -159,7 +169,8 @@ class Session:
             self.on_event("outcome", o)
         self.state.put_files(plan.files)
         self.on_event("start", len(plan.jobs))
-        publisher = Publisher(self.state, self.profile, self.out, plan, calibration_for, decorations)
+        publisher = Publisher(self.state, self.profile, self.out, plan, calibration_for, decorations,
+                              finish=partial(finish, profile=self.profile))
         pending = Counter(j.item for j in plan.jobs)
         done: dict[str, list[Result]] = defaultdict(list)
         if self.executor == "dask" and plan.jobs:
@@ -209,7 +220,7 @@ def build(src: Path, out: Path | None, profile: Profile, *, jobs: int = 0,
             for w in summary.warnings:
                 on_event("warning", w)
         summary.elapsed = time.perf_counter() - start
-        write_report(summary)
+        session.report(summary)
     return summary
 
 

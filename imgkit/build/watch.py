@@ -23,14 +23,13 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from imgkit.build.scan import Candidate, Refusal, classify, order, sort_into
+from imgkit.build.session import Session, Summary
 from imgkit.detail import product_sheet as sheets
+from imgkit.detail.product_sheet import ProductSheet
 from imgkit.errors import ConfigError, OutputError
 from imgkit.outcome import Outcome
 from imgkit.profile import Profile
-from imgkit.report.report_json import write_report
-from imgkit.build.session import Session, Summary
-from imgkit.build.scan import Candidate, Refusal, classify, order, sort_into
-from imgkit.detail.product_sheet import Sheet
 from imgkit.store.state import FileRow
 
 
@@ -80,7 +79,7 @@ class Watcher:
         self.next_rescan = 0.0
         self.started = time.monotonic()
         self.sheet_path = inbox / profile.sheet.file if profile.sheet.file else None
-        self.sheet: Sheet | None = None
+        self.sheet: ProductSheet | None = None
         self.sheet_stamp: tuple[int, int] | None = None   # (size, mtime) of the sheet last read
         self.sheet_gone: float | None = None   # when the sheet in use was seen deleted
 
@@ -281,6 +280,6 @@ class Watcher:
         summary = Summary(self.inbox, self.out, self.profile, list(self.outcomes.values()),
                           time.monotonic() - self.started)
         try:
-            write_report(summary)
+            session.report(summary)
         except OSError as exc:
             self.log(f"error: report.json not written: {exc.strerror or exc}")

@@ -14,9 +14,8 @@ from pathlib import Path
 
 from imgkit.detail.decoration import Decoration
 from imgkit.errors import ProfileError, Rejected
-from imgkit.store.files import settle, sha256_bytes, write_staged
-from imgkit.colour.calibration_file import calibration_of
 from imgkit.profile import Profile
+from imgkit.store.files import atomic_write, settle, sha256_bytes, write_staged
 
 
 @dataclass(frozen=True)
@@ -57,8 +56,9 @@ def process(job: Job, profile: Profile, staging: Path) -> Result:
     # imported here: a build with nothing to do never needs numpy, Pillow or the pipeline
     import numpy as np
 
+    from imgkit.colour.calibration_file import calibration_of
     from imgkit.detail import pipeline as detail
-    from imgkit.report.html_page import thumb_bytes
+    from imgkit.report.thumbnails import thumb_bytes
     start = time.perf_counter()
     sha = None
     try:
@@ -97,6 +97,27 @@ def process(job: Job, profile: Profile, staging: Path) -> Result:
         return Result(job, sha, reason=f"I/O error: {exc.strerror or exc}", transient=True, errno=exc.errno)
     except Exception as exc:  # a decoder bug must not stop the batch
         return Result(job, sha, reason=f"could not be processed ({type(exc).__name__}: {exc})")
+
+
+def finish(result: Result, decoration: Decoration, profile: Profile) -> None:
+    """A new photo, once the publisher has given it an index: draw that index's decoration on
+    its staged detail image (from the undecorated pixels kept for it, or, where planning did
+    not foresee one, from the staged original), then drop the kept pixels."""
+    staged = result.staged
+    if decoration:
+        import numpy as np
+
+        from imgkit.colour.calibration_file import calibration_of
+        from imgkit.detail import pipeline as detail
+        if "base" in staged:
+            blob = detail.finish(profile, np.load(staged["base"]), decoration)
+        else:
+            blob = detail.run(profile, staged["raw"].read_bytes(), decoration=decoration,
+                              calibration=calibration_of(result.job.calibration)).outputs["detail"]
+        atomic_write(staged["detail"], blob)
+        staged.pop("thumb", None)   # shows the undecorated picture: the report makes one
+    if "base" in staged:
+        staged["base"].unlink(missing_ok=True)
 
 
 def _read(job: Job, profile: Profile) -> bytes:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from imgkit.findings import ERROR, WARNING, Finding
+from imgkit.main_image.check import check_main_image
 from imgkit.profile import Profile
 
 
@@ -285,20 +286,13 @@ RULES: tuple[Rule, ...] = (
     Rule("freshness.overdue", ERROR, "an item first seen over [validate] sla_days ago is not still failing", "overdue", freshness_overdue),
 )
 
-#: checks for files under ``main/`` of a build tree: ``(path, profile) -> list[Finding]``.
-#: Issue 4's ``pipelines.main_check.check_main_image`` plugs in here (see ``main_checks``).
-MAIN_IMAGE_CHECKS: tuple[Callable, ...] = ()
+#: checks for files under ``main/`` of a build tree: ``(path, profile) -> list[Finding]``
+MAIN_IMAGE_CHECKS: tuple[Callable, ...] = (lambda path, profile: check_main_image(path, profile),)
 
 
 def main_checks() -> tuple[Callable, ...]:
-    """The main-image checks in use: the registered ones, else issue 4's when it is there."""
-    if MAIN_IMAGE_CHECKS:
-        return MAIN_IMAGE_CHECKS
-    try:
-        from imgkit.main_image.check import check_main_image
-    except ImportError:
-        return ()
-    return (lambda path, profile: check_main_image(path, profile),)
+    """The main-image checks in use."""
+    return MAIN_IMAGE_CHECKS
 
 
 def run(items: Iterable[ItemFacts], ctx: Context, rules: tuple[Rule, ...] = RULES) -> list[Finding]:

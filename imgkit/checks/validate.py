@@ -11,26 +11,25 @@ from __future__ import annotations
 import io
 import json
 import os
-import sqlite3
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageCms
 
 from imgkit import __version__
-from imgkit.checks.watermark_match import Match, find_mark, luma, mark_from_rgba
+from imgkit.checks.rules import RULES, Context, FileFacts, ItemFacts, main_checks, run, template_regex
+from imgkit.checks.watermark_match import Match, find_watermark, luma, template_from_rgba
 from imgkit.errors import ConfigError
 from imgkit.findings import ERROR, INFO, WARNING, Finding
+from imgkit.imaging.watermark import placement, scaled_watermark, watermark_image
 from imgkit.naming import is_ignored, item_from_filename
 from imgkit.profile import Profile
-from imgkit.checks.rules import RULES, Context, FileFacts, ItemFacts, main_checks, run, template_regex
-from imgkit.store.state import columns, open_read_only
-from imgkit.imaging.watermark import mark_image, placement, scaled_mark
+from imgkit.store.state import TreeView, read_tree_view
 
 SCHEMA_VERSION = 1
 GPS_IFD, EXIF_IFD = 0x8825, 0x8769
@@ -60,9 +59,11 @@ def is_build_tree(target: Path) -> bool:
     return (target / ".imgkit" / "state.sqlite").is_file() or (target / "detail").is_dir()
 
 
-def validate(target: Path, profile: Profile, *, pixels: bool = True, jobs: int = 0) -> Validation:
+def validate(target: Path, profile: Profile, *, pixels: bool = True, jobs: int = 0,
+             view: TreeView | None = None) -> Validation:
     """Measure and judge ``target``. ``pixels=False`` reads headers only (no decode check, no
-    watermark search): what ``build`` can afford for its report."""
+    watermark search): what ``build`` can afford for its report. ``view``: the tree's state as
+    read by the caller that holds it open (else it is read here, read-only)."""
     start = time.perf_counter()
     target = target.resolve()
     if not target.is_dir():
@@ -72,7 +73,9 @@ def validate(target: Path, profile: Profile, *, pixels: bool = True, jobs: int =
         raise ConfigError(f"{profile.path}: [validate] watermark_min_width must be below watermark_max_width")
     build = is_build_tree(target)
     root = target / "detail" if build else target
-    state = _read_state(target) if build else {}
+    if build and view is None:
+        view = read_tree_view(target)
+    view = view if build else None
     paths = _detail_files(root) if root.is_dir() else []
     mark = _mark(profile) if pixels else None
     regex = template_regex(profile.naming.template)
@@ -81,7 +84,7 @@ def validate(target: Path, profile: Profile, *, pixels: bool = True, jobs: int =
         rel = path.relative_to(target).as_posix()
         item, index, stem_ok = _name(path, root, regex, profile)
         facts = inspect(path, rel, item, index, stem_ok, profile, mark=mark, pixels=pixels)
-        rec = state.get("outputs", {}).get(rel)
+        rec = view.outputs.get(rel) if view else None
         if rec:
             facts = replace(facts, calibration=rec[0], delta_e=rec[1], decoration=json.loads(rec[2] or "{}"))
         return facts
@@ -94,9 +97,9 @@ def validate(target: Path, profile: Profile, *, pixels: bool = True, jobs: int =
     for f in facts:
         (by_item.setdefault(f.item, []) if f.item else loose_files).append(f)
     items = [ItemFacts(item, tuple(sorted(fs, key=lambda f: (f.index is None, f.index or 0, f.path))),
-                       state.get("first_seen", {}).get(item))
+                       view.first_seen.get(item) if view else None)
              for item, fs in sorted(by_item.items())]
-    ctx = Context(profile, time.time(), has_state=bool(state), watermark_searched=mark is not None)
+    ctx = Context(profile, time.time(), has_state=view is not None, watermark_searched=mark is not None)
     findings = run(items, ctx)
     loose = run([ItemFacts("", tuple(loose_files))], ctx, tuple(r for r in RULES if r.scope == "file"))
     loose = [Finding(f.rule, f.severity, f.message, f.file, None) for f in loose]
@@ -138,8 +141,8 @@ def _name(path: Path, root: Path, regex, profile: Profile) -> tuple[str | None, 
 
 
 def _mark(profile: Profile):
-    im = mark_image(profile)
-    return None if im is None else mark_from_rgba(np.asarray(im))
+    im = watermark_image(profile)
+    return None if im is None else template_from_rgba(np.asarray(im))
 
 
 def inspect(path: Path, rel: str, item: str | None, index: int | None, stem_ok: bool,
@@ -191,7 +194,7 @@ def _find(im: Image.Image, mark, profile: Profile) -> Match:
     gray = luma(np.asarray(im.convert("RGB")))
     h, w = gray.shape
     expected = None
-    scaled = scaled_mark(profile, w, h)
+    scaled = scaled_watermark(profile, w, h)
     if scaled is not None:
         x, y = placement(profile, w, h, scaled)
         expected = (x, y, scaled.shape[1])
@@ -200,7 +203,7 @@ def _find(im: Image.Image, mark, profile: Profile) -> Match:
         gray = cv2.resize(gray, (SEARCH_WIDTH, max(1, round(h * f))), interpolation=cv2.INTER_AREA)
         expected = expected and tuple(round(v * f) for v in expected)
     v = profile.validate
-    m = find_mark(gray, mark, expected=expected, accept=v.watermark_min_score,
+    m = find_watermark(gray, mark, expected=expected, accept=v.watermark_min_score,
                   min_width=v.watermark_min_width, max_width=v.watermark_max_width)
     if f < 1:
         m = Match(m.score, round(m.x / f), round(m.y / f), round(m.width / f), round(m.height / f))
@@ -223,24 +226,6 @@ def _bits(im: Image.Image, data: bytes) -> int:
     if im.format == "PNG" and data[12:16] == b"IHDR":
         return data[24] if im.mode not in ("P", "1") else 8
     return {"I;16": 16, "I;16B": 16, "I": 32, "F": 32, "1": 1}.get(im.mode, 8)
-
-
-def _read_state(target: Path) -> dict:
-    """First-seen time per item and (calibration, ΔE, decoration JSON) per detail output, read-only."""
-    db = open_read_only(target)
-    if db is None:
-        return {}
-    try:
-        first = dict(db.execute("SELECT item, MIN(first_seen) FROM sources GROUP BY item"))
-        cols = columns(db, "sources")
-        extra = ", ".join(f"s.{c}" if c in cols else "NULL" for c in ("calibration", "delta_e", "decoration"))
-        outputs = {p: (c, d, deco) for p, c, d, deco in db.execute(
-            f"SELECT o.path, {extra} FROM outputs o JOIN sources s ON s.sha256 = o.sha256 WHERE o.kind = 'detail'")}
-    except sqlite3.Error:
-        return {}
-    finally:
-        db.close()
-    return {"first_seen": first, "outputs": outputs}
 
 
 def _main_findings(target: Path, profile: Profile) -> list[Finding]:
@@ -302,7 +287,7 @@ def as_dict(v: Validation) -> dict:
 
 
 def _iso(t: float) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds")
 
 
 def human_lines(v: Validation) -> list[str]:

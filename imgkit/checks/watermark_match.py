@@ -39,7 +39,7 @@ MIN_STD = 2.0            # grey levels: a flatter window cannot show a mark
 
 
 @dataclass(frozen=True)
-class Mark:
+class WatermarkTemplate:
     """A watermark as the detector sees it: coverage and coverage × luma, float64 0..1 / 0..255."""
 
     alpha: np.ndarray
@@ -71,14 +71,14 @@ def luma(rgb: np.ndarray) -> np.ndarray:
     return rgb[..., :3].astype(np.float32) @ LUMA
 
 
-def mark_from_rgba(rgba: np.ndarray) -> Mark:
+def template_from_rgba(rgba: np.ndarray) -> WatermarkTemplate:
     if rgba.ndim != 3 or rgba.shape[2] != 4:
         raise ValueError(f"expected an RGBA array (H, W, 4), got shape {rgba.shape}")
     alpha = rgba[..., 3].astype(np.float64) / 255.0
-    return Mark(alpha=alpha, alpha_luma=alpha * luma(rgba).astype(np.float64))
+    return WatermarkTemplate(alpha=alpha, alpha_luma=alpha * luma(rgba).astype(np.float64))
 
 
-def _resized(mark: Mark, width: float) -> tuple[np.ndarray, np.ndarray]:
+def _resized(mark: WatermarkTemplate, width: float) -> tuple[np.ndarray, np.ndarray]:
     import cv2
     w = max(2, round(width))
     h = max(2, round(w * mark.aspect))
@@ -87,7 +87,7 @@ def _resized(mark: Mark, width: float) -> tuple[np.ndarray, np.ndarray]:
             cv2.resize(mark.alpha_luma, (w, h), interpolation=interp))
 
 
-def score_at(gray: np.ndarray, mark: Mark, x: int, y: int, width: int) -> Match:
+def score_at(gray: np.ndarray, mark: WatermarkTemplate, x: int, y: int, width: int) -> Match:
     """Masked partial correlation of ``gray`` with the mark at one place and width.
 
     The box is cut in ``SCORE_TILES`` tiles; each tile gets its own background level and
@@ -125,7 +125,7 @@ def score_at(gray: np.ndarray, mark: Mark, x: int, y: int, width: int) -> Match:
     return Match(float(num / np.sqrt(e_win * e_sig)), x, y, w, h)
 
 
-def refine(gray: np.ndarray, mark: Mark, x: float, y: float, width: float, *,
+def refine(gray: np.ndarray, mark: WatermarkTemplate, x: float, y: float, width: float, *,
            scales=REFINE_SCALES, slack: float = 0.05) -> Match:
     """Best full-resolution place near (x, y, width): a few scales, positions within ``slack``."""
     import cv2
@@ -154,7 +154,7 @@ class _Coarse:
     """The canonical-size template, padded with transparent margin and blurred, split in
     vertical strips; each strip gets its own background level and coverage term."""
 
-    def __init__(self, mark: Mark):
+    def __init__(self, mark: WatermarkTemplate):
         import cv2
         a, am = _resized(mark, COARSE_WIDTH)
         self.pad = int(np.ceil(3 * COARSE_BLUR)) + 1
@@ -219,7 +219,7 @@ def _anchored(r: np.ndarray, f: float, W: int, H: int, w: float, h: float, pad: 
     return out
 
 
-def coarse_candidates(gray: np.ndarray, mark: Mark, *, min_width: float, max_width: float,
+def coarse_candidates(gray: np.ndarray, mark: WatermarkTemplate, *, min_width: float, max_width: float,
                       keep: int = CANDIDATES) -> list[tuple[float, float, float, float]]:
     """(score, x, y, width) of coarse places: the best ``keep`` anywhere (two per scale, best
     first) and, for every scale, the best at the anchors a build uses (corners at any
@@ -248,7 +248,7 @@ def coarse_candidates(gray: np.ndarray, mark: Mark, *, min_width: float, max_wid
     return free[:keep] + anchored
 
 
-def find_mark(gray: np.ndarray, mark: Mark, *, expected: tuple[int, int, int] | None = None,
+def find_watermark(gray: np.ndarray, mark: WatermarkTemplate, *, expected: tuple[int, int, int] | None = None,
               accept: float = 0.8, min_width: float = 0.08, max_width: float = 0.6) -> Match:
     """The best place of ``mark`` in ``gray`` (H×W float32 luma).
 

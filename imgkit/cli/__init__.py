@@ -7,12 +7,16 @@ configuration error (nothing written).
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
+from dataclasses import asdict
+from pathlib import Path
 
 import click
 
 from imgkit import __version__
 from imgkit.errors import ConfigError, OutputError
+from imgkit.findings import ERROR
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
@@ -34,6 +38,22 @@ def exit_codes():
         fail(str(exc), EXIT_FAILED)
 
 
+def judge(path: Path, prof, spec_file: Path | None, as_json: bool) -> int:
+    """Judge one main image (``main-image --check``, ``validate FILE``): findings on stderr,
+    as JSON on stdout with ``as_json``; the exit code."""
+    from imgkit.main_image.check import check_main_image, load_spec
+
+    spec = load_spec(spec_file) if spec_file else None
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    findings = check_main_image(path, prof, spec)
+    if as_json:
+        click.echo(json.dumps([asdict(f) for f in findings], ensure_ascii=False, indent=1))
+    for f in findings:
+        click.echo(f"imgkit: {f.severity}: {path}: [{f.rule}] {f.message}", err=True)
+    return EXIT_FAILED if any(f.severity == ERROR for f in findings) else EXIT_OK
+
+
 def profile_option(f):
     return click.option("-p", "--profile", "profile_spec", default="default", show_default=True,
                         metavar="PROFILE", help="A shipped profile name or a path to a .toml file.")(f)
@@ -46,10 +66,12 @@ def main() -> None:
 
 
 # each module registers its commands on ``main``
-from imgkit.cli import build  # noqa: E402,F401
-from imgkit.cli import watch  # noqa: E402,F401
-from imgkit.cli import main_image  # noqa: E402,F401
-from imgkit.cli import calibrate  # noqa: E402,F401
-from imgkit.cli import validate  # noqa: E402,F401
-from imgkit.cli import page  # noqa: E402,F401
-from imgkit.cli import mark  # noqa: E402,F401
+from imgkit.cli import (
+    build,  # noqa: E402,F401
+    calibrate,  # noqa: E402,F401
+    main_image,  # noqa: E402,F401
+    mark,  # noqa: E402,F401
+    page,  # noqa: E402,F401
+    validate,  # noqa: E402,F401
+    watch,  # noqa: E402,F401
+)

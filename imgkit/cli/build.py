@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from imgkit import profile as profiles
-from imgkit.errors import ConfigError
 from imgkit.cli import EXIT_FAILED, EXIT_OK, exit_codes, main, profile_option
+from imgkit.errors import ConfigError
 
 
 @main.command()
@@ -44,9 +44,9 @@ def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: s
 
     Example: imgkit build shoot/ -o listing/ -j 4
     """
+    from imgkit.build.session import build as run_build
     from imgkit.report.progress import Progress
     from imgkit.report.report_json import to_json
-    from imgkit.build.session import build as run_build
 
     with exit_codes():
         prof = profiles.load(profile_spec)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from imgkit.errors import ConfigError, Rejected
 from imgkit.cli import EXIT_FAILED, EXIT_OK, fail, main
+from imgkit.errors import ConfigError, Rejected
 
 
 def _corners(ctx, param, value):

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from imgkit import profile as profiles
+from imgkit.cli import EXIT_FAILED, EXIT_OK, fail, judge, main
 from imgkit.errors import ConfigError, Rejected
-from imgkit.findings import ERROR
-from imgkit.naming import check_item
-from imgkit.cli import EXIT_FAILED, EXIT_OK, fail, main
-
-SHEET_COLUMNS = ("item", "out", "logo", "company", "copy", "bg")
 
 
 @main.command("main-image")
@@ -57,7 +51,7 @@ def main_image(logo, company, copy_text, bg, sheet, check_file, spec, photo, pro
     try:
         prof = profiles.load(profile_spec)
         if check_file:
-            sys.exit(judge_main_image(check_file, prof, spec, as_json))
+            sys.exit(judge(check_file, prof, spec, as_json))
         if photo:
             sys.exit(_from_photo(photo, prof, out, as_json))
         font = _font(prof)
@@ -98,22 +92,20 @@ def _make(logo, company, copy_text, bg, prof, font, out: Path, as_json: bool, *,
 
 
 def _sheet(sheet: Path, prof, font, out: Path | None, as_json: bool) -> int:
-    rows = _read_sheet(sheet)
+    from imgkit.main_image.batch import read_batch
+
+    rows = read_batch(sheet)
     folder = out or sheet.parent / "main"
     ext = ".png" if prof.main_image.format == "PNG" else ".jpg"
     made = refused = 0
-    for n, row in enumerate(rows, start=2):  # row 1 is the header
-        where = f"{sheet}:{n}"
+    for row in rows:
+        where = f"{sheet}:{row.line}"
         try:
-            name = (row.get("out") or "").strip() or f"{check_item((row.get('item') or '').strip())}-main{ext}"
-            check_item(Path(name).name)
-            if Path(name).name != name:
-                raise Rejected(f"out {name!r} must be a file name, not a path")
-            logo = (row.get("logo") or "").strip()
-            if not logo:
+            name = row.file_name(ext)
+            if not row.get("logo"):
                 raise Rejected("no logo given")
-            ok = _make(sheet.parent / logo, row.get("company"), row.get("copy"), (row.get("bg") or "").strip() or None,
-                       prof, font, folder / name, as_json, where=where)
+            ok = _make(sheet.parent / row.get("logo"), row.cells.get("company"), row.cells.get("copy"),
+                       row.get("bg") or None, prof, font, folder / name, as_json, where=where)
         except Rejected as exc:
             click.echo(f"imgkit: refused: {where}: {exc.reason}", err=True)
             ok = False
@@ -122,53 +114,9 @@ def _sheet(sheet: Path, prof, font, out: Path | None, as_json: bool) -> int:
     return EXIT_OK if refused == 0 else EXIT_FAILED
 
 
-def _read_sheet(sheet: Path) -> list[dict]:
-    try:
-        raw = sheet.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{sheet}: cannot read the sheet ({exc.strerror or exc})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:  # Excel on a Chinese Windows saves CSV in GBK
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError:
-            raise ConfigError(f"{sheet}: neither UTF-8 nor GB18030 text; save the sheet as CSV UTF-8") from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip().lower() for h in reader.fieldnames or []]
-    unknown = [h for h in header if h not in SHEET_COLUMNS]
-    if unknown or not {"logo", "company", "copy"} <= set(header) or not {"item", "out"} & set(header):
-        raise ConfigError(f"{sheet}: columns must be item (or out), logo, company, copy and optionally bg; "
-                          f"found {', '.join(header) or 'none'}")
-    reader.fieldnames = header
-    return [row for row in reader if any((v or "").strip() for v in row.values() if isinstance(v, str))]
-
-
-def judge_main_image(path: Path, prof, spec_file: Path | None, as_json: bool) -> int:
-    """Judge one main image; findings on stderr (and JSON on stdout); the exit code."""
-    from imgkit.main_image.check import check_main_image
-
-    spec = None
-    if spec_file:
-        try:
-            spec = json.loads(spec_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"{spec_file}: cannot read the spec JSON ({exc})") from None
-        if not isinstance(spec, dict):
-            raise ConfigError(f"{spec_file}: the spec must be a JSON object with company and copy")
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such file")
-    findings = check_main_image(path, prof, spec)
-    if as_json:
-        click.echo(json.dumps([asdict(f) for f in findings], ensure_ascii=False, indent=1))
-    for f in findings:
-        click.echo(f"imgkit: {f.severity}: {path}: [{f.rule}] {f.message}", err=True)
-    return EXIT_FAILED if any(f.severity == ERROR for f in findings) else EXIT_OK
-
-
 def _from_photo(photo: Path, prof, out: Path | None, as_json: bool) -> int:
-    from imgkit.main_image.render import Refused, format_for
     from imgkit.main_image.from_photo import make
+    from imgkit.main_image.render import Refused, format_for
 
     if out is None:
         raise ConfigError("missing -o (the main image file to write)")

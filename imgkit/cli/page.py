@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from imgkit import profile as profiles
-from imgkit.errors import ConfigError, OutputError
 from imgkit.cli import exit_codes, main, profile_option
+from imgkit.errors import ConfigError, OutputError
 
 OUT_OF_ROOM = (errno.ENOSPC, errno.EDQUOT)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from imgkit import profile as profiles
+from imgkit.cli import EXIT_FAILED, EXIT_OK, exit_codes, judge, main, profile_option
 from imgkit.errors import ConfigError
-from imgkit.cli import EXIT_FAILED, EXIT_OK, exit_codes, main, profile_option
 
 
 @main.command()
@@ -38,8 +38,7 @@ def validate(target: Path, profile_spec: str, json_out: str | None, html_out: Pa
             raise ConfigError(f"{target}: no such folder")
         prof = profiles.load(profile_spec)
         if target.is_file():  # one main image, made by imgkit or by hand (rule S1)
-            from imgkit.cli.main_image import judge_main_image
-            sys.exit(judge_main_image(target, prof, None, json_out == "-"))
+            sys.exit(judge(target, prof, None, json_out == "-"))
         result = run_validate(target, prof)
     data = as_dict(result)
     text = json.dumps(data, ensure_ascii=False, indent=1)

@@ -16,14 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
-from imgkit.imaging import codec as imaging
-from imgkit.colour.chart import (ACCEPT_DE, COLS, ROWS, NoChartFound, Sample, find_chart, from_corners, sample_quads)
-from imgkit.colour import ccm, conversions as colour, falloff
-from imgkit.errors import ConfigError, Rejected
-from imgkit.store.files import sha256_bytes
+from imgkit.colour import ccm, falloff
+from imgkit.colour import conversions as colour
 from imgkit.colour.calibration_file import Calibration, Patch
-from imgkit.profile import Input
+from imgkit.colour.chart import ACCEPT_DE, COLS, ROWS, NoChartFound, Sample, find_chart, from_corners, sample_quads
 from imgkit.colour.reference import Reference, load_reference
+from imgkit.errors import ConfigError, Rejected
+from imgkit.imaging import codec as imaging
+from imgkit.profile import Input
+from imgkit.store.files import sha256_bytes
+
 
 def read_photo(source: str | Path | bytes) -> tuple[np.ndarray, str, str]:
     """uint8 sRGB pixels (after EXIF orientation and ICC → sRGB), sha256 of the bytes, and a name."""

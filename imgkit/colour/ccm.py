@@ -42,8 +42,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from imgkit.colour import falloff as light
-from imgkit.colour.conversions import (BLOCK, LINEAR_LUT, OUT_LUT_SIZE, _check_image, apply_lut_matrix, blocks, delta_e_2000, linear_to_lab, patch_pairs)
 from imgkit.colour.conversions import _OUT_LUT as OUT_LUT
+from imgkit.colour.conversions import (
+    BLOCK,
+    LINEAR_LUT,
+    OUT_LUT_SIZE,
+    _check_image,
+    apply_lut_matrix,
+    blocks,
+    delta_e_2000,
+    linear_to_lab,
+    patch_pairs,
+)
 from imgkit.colour.tone_curve import apply_curve, fit_curve
 
 METHODS = ("diagonal", "matrix", "root-polynomial", "curve-matrix", "curve-root-polynomial")
@@ -79,7 +89,7 @@ class Fit:
         return out
 
     @classmethod
-    def from_json(cls, data: dict) -> "Fit":
+    def from_json(cls, data: dict) -> Fit:
         method = data.get("method")
         if method not in METHODS:
             raise ValueError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from imgkit.colour import ccm, conversions as colour
+from imgkit.colour import ccm
+from imgkit.colour import conversions as colour
 from imgkit.errors import Rejected
 
 COLS, ROWS = 6, 4

@@ -164,14 +164,26 @@ def lab_to_linear(lab, *, white: str = "D50") -> np.ndarray:
 
 
 def srgb_to_lab(rgb, *, white: str = "D50") -> np.ndarray:
-    """sRGB (uint8 0..255 or float 0..1) to Lab.
+    """sRGB to Lab relative to ``white``: D50 (Bradford-adapted, the charts' references) or D65
+    (sRGB's own white, for judging backgrounds as a person sees them).
+
+    ``rgb`` is uint8 (0..255), another integer type holding 0..255, or float in [0, 1];
+    shape (..., 3) in, float64 (..., 3) out.
 
     Examples
     --------
     >>> np.round(srgb_to_lab(np.array([255, 0, 0], np.uint8)), 2).tolist()
     [54.29, 80.81, 69.89]
+    >>> np.round(srgb_to_lab((255, 0, 0), white="D65"), 2).tolist()
+    [53.24, 80.09, 67.2]
     """
-    return linear_to_lab(srgb_to_linear(rgb), white=white)
+    arr = np.asarray(rgb)
+    _check_last3("rgb", arr)
+    if arr.dtype.kind in "iu" and arr.dtype != np.uint8:
+        if arr.min(initial=0) < 0 or arr.max(initial=0) > 255:
+            raise ValueError("rgb: integer values must be 0..255")
+        arr = arr.astype(np.uint8)
+    return linear_to_lab(srgb_to_linear(arr), white=white)
 
 
 def lab_to_srgb(lab, *, white: str = "D50", as_uint8: bool = False) -> np.ndarray:
@@ -223,6 +235,22 @@ def delta_e_2000(lab1, lab2, *, kl: float = 1.0, kc: float = 1.0, kh: float = 1.
     rt = -np.sin(np.radians(2 * d_theta)) * rc
     tl, tc, th = dl / (kl * sl), dc / (kc * sc), dhh / (kh * sh)
     return np.sqrt(tl ** 2 + tc ** 2 + th ** 2 + rt * tc * th)
+
+
+
+#: CIELAB of the reference white
+WHITE_LAB = np.array([100.0, 0.0, 0.0])
+
+
+def delta_e76(lab1, lab2) -> np.ndarray:
+    """CIE76 colour difference ΔE*ab: Euclidean distance in Lab, broadcast over arrays
+    (about 2.3 is just noticeable, whatever the hue)."""
+    return np.linalg.norm(np.asarray(lab1, np.float64) - np.asarray(lab2, np.float64), axis=-1)
+
+
+def whiteness_distance(rgb) -> np.ndarray:
+    """ΔE*ab from sRGB colour(s) to white L*=100, a*=b*=0 under D65 (small = white)."""
+    return delta_e76(srgb_to_lab(rgb, white="D65"), WHITE_LAB)
 
 
 def output_lut() -> np.ndarray:

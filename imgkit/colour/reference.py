@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -30,6 +29,7 @@ import numpy as np
 
 from imgkit.colour import conversions as colour
 from imgkit.errors import ConfigError
+from imgkit.imaging.colours import HEX, rgb_of
 
 BUILTIN = {"colorchecker24": "colorchecker24.csv"}
 ALIASES = {"colorchecker": "colorchecker24", "classic24": "colorchecker24", "cc24": "colorchecker24"}
@@ -151,8 +151,8 @@ def _numbers(value, n: int, where: str) -> np.ndarray:
 
 
 def _srgb(value, where: str) -> np.ndarray:
-    if isinstance(value, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", value):
-        return np.array([int(value[i:i + 2], 16) for i in (1, 3, 5)], np.uint8)
+    if isinstance(value, str) and HEX.fullmatch(value):
+        return np.array(rgb_of(value), np.uint8)
     arr = _numbers(value, 3, where)
     if arr.min() < 0 or arr.max() > 255:
         raise ConfigError(f"{where}: expected values 0..255, got {value!r}")

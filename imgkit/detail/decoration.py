@@ -12,8 +12,9 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
+from imgkit.detail.product_sheet import ProductSheet, Row
 from imgkit.profile import Profile
-from imgkit.detail.product_sheet import Row, Sheet
+from imgkit.profile.fingerprint import Fingerprint
 
 #: bump when panels, captions or labels are drawn differently
 DRAWING_VERSION = 1
@@ -66,7 +67,7 @@ def facts_of(row: Row, profile: Profile) -> tuple[tuple[str, str], ...]:
 class Decorations:
     """``get(item, index)``: the decoration an output should carry now."""
 
-    def __init__(self, profile: Profile, sheet: Sheet | None = None,
+    def __init__(self, profile: Profile, sheet: ProductSheet | None = None,
                  marks: dict[tuple[str, int], tuple[str, ...]] | None = None):
         """``marks``: the sold-out label lines by (item, index), as ``imgkit mark`` recorded them."""
         self.profile, self.sheet, self.marks = profile, sheet, marks or {}
@@ -93,17 +94,5 @@ class Decorations:
             or (self.profile.captions.enabled and any(row.selling_points))))
 
     def fingerprint(self, base: str, item: str, index: int) -> str:
-        return with_decoration(base, self.get(item, index).key(self.profile))
-
-
-#: joins a decoration key to an output's fingerprint (``<profile>[+<calibration>]#<decoration>``);
-#: not "+": that already joins the calibration, whose hex id could look like anything after it
-SEPARATOR = "#"
-
-
-def with_decoration(base: str, key: str) -> str:
-    return f"{base}{SEPARATOR}{key}" if key else base
-
-
-def undecorated(fingerprint: str) -> str:
-    return fingerprint.split(SEPARATOR, 1)[0]
+        """``base`` (the undecorated fingerprint) with the decoration of (item, index)."""
+        return str(Fingerprint.parse(base).decorated(self.get(item, index).key(self.profile)))

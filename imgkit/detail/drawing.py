@@ -15,9 +15,10 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 
 from imgkit.detail.decoration import Decoration
+from imgkit.imaging.colours import rgb_of
 from imgkit.imaging.fonts import FontChoice, find_font
+from imgkit.imaging.watermark import watermark_image
 from imgkit.profile import Profile
-from imgkit.imaging.watermark import mark_image
 
 #: one token: a run of Latin-like characters with its trailing spaces, spaces, or one other character
 _TOKENS = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+\s*|\s+|.")
@@ -25,8 +26,6 @@ _TOKENS = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]
 _NO_START = set("，。、；：！？）》」』】,.;:!?)%")
 
 
-def _rgb(hex_colour: str) -> tuple[int, int, int]:
-    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
 
 
 @lru_cache(maxsize=4)
@@ -62,7 +61,7 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
 
 def _watermark_room(profile: Profile, width: int) -> int:
     """Height the bottom watermark takes, plus its margin (0 when it is not at the bottom)."""
-    mark = mark_image(profile)
+    mark = watermark_image(profile)
     wm = profile.watermark
     if mark is None or not wm.position.startswith("bottom"):
         return 0
@@ -78,7 +77,7 @@ def _block(lines: list[tuple[str, str]], profile: Profile, width: int, *, fill: 
     inner = width - 2 * f.padding
     rows: list[tuple[int, int, str, ImageFont.FreeTypeFont, tuple[int, int, int]]] = []  # (x, y, text, font, colour)
     y = f.padding
-    text_rgb, label_rgb = _rgb(f.text_color), _rgb(f.label_color)
+    text_rgb, label_rgb = rgb_of(f.text_color), rgb_of(f.label_color)
     title, rest = lines[0], lines[1:]
     for ln in wrap(title[1], title_font, inner):
         rows.append((f.padding, y, ln, title_font, text_rgb))
@@ -129,7 +128,7 @@ def _alpha(opacity: float) -> int:
 def facts_panel(image: Image.Image, facts: tuple[tuple[str, str], ...], profile: Profile) -> Image.Image:
     f = profile.facts
     band = f.layout == "band"
-    fill = _rgb(f.background) + (255 if band else _alpha(f.opacity),)
+    fill = rgb_of(f.background) + (255 if band else _alpha(f.opacity),)
     block = _block(list(facts), profile, image.width, fill=fill, reserve=_watermark_room(profile, image.width))
     return _attach(image, block, f.layout)
 
@@ -138,9 +137,9 @@ def caption(image: Image.Image, text: str, profile: Profile) -> Image.Image:
     c = profile.captions
     font = _font(profile).at(c.font_size)
     band = c.layout == "band"
-    fill = _rgb(c.background) + (255 if band else _alpha(c.opacity),)
+    fill = rgb_of(c.background) + (255 if band else _alpha(c.opacity),)
     block = _centred(wrap(text, font, image.width - 2 * c.padding), font, c.font_size, image.width, c.padding,
-                     fill, _rgb(c.text_color), reserve=_watermark_room(profile, image.width))
+                     fill, rgb_of(c.text_color), reserve=_watermark_room(profile, image.width))
     return _attach(image, block, c.layout)
 
 
@@ -162,7 +161,7 @@ def sold_out(image: Image.Image, labels: tuple[str, ...], profile: Profile) -> I
     m = profile.mark
     font, lines = _label_lines(labels, profile, image.width)
     strip = _centred(lines, font, m.font_size, image.width, m.font_size // 2,
-                     _rgb(m.background) + (_alpha(m.opacity),), _rgb(m.text_color))
+                     rgb_of(m.background) + (_alpha(m.opacity),), rgb_of(m.text_color))
     base = image.convert("RGBA")
     base.alpha_composite(strip, (0, label_box(labels, profile, image.width, image.height)[0]))
     return base.convert("RGB")

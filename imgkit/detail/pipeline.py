@@ -11,12 +11,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from PIL import Image
 
-from imgkit.imaging import codec as imaging
-from imgkit.imaging.blend import alpha_over
 from imgkit.detail.decoration import Decoration
 from imgkit.errors import Rejected
+from imgkit.imaging import codec as imaging
+from imgkit.imaging.blend import alpha_over
+from imgkit.imaging.colours import rgb_of
+from imgkit.imaging.watermark import placement, scaled_watermark
 from imgkit.profile import Profile
-from imgkit.imaging.watermark import placement, scaled_mark
 
 JPEG_MAX_SIDE = 65500
 
@@ -96,7 +97,7 @@ def colour(f: Frame) -> Frame:
 
 
 def flatten(f: Frame) -> Frame:
-    bg = tuple(int(f.profile.detail.background[i:i + 2], 16) for i in (1, 3, 5))
+    bg = rgb_of(f.profile.detail.background)
     return replace(f, image=imaging.flatten_alpha(f.image, bg))
 
 
@@ -140,7 +141,7 @@ def decorate(f: Frame) -> Frame:
 def watermark(f: Frame) -> Frame:
     """The shop's own mark, alpha-composited at the profile's place, size and opacity (R2)."""
     w, h = f.image.size
-    mark = scaled_mark(f.profile, w, h)
+    mark = scaled_watermark(f.profile, w, h)
     if mark is None:
         return f
     x, y = placement(f.profile, w, h, mark)

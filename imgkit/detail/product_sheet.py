@@ -1,21 +1,19 @@
 """The product sheet (R4, R6, R7): ``items.csv`` with one row of facts per item number.
 
-Saved by Excel as UTF-8 (with or without BOM) or, in China, as GBK; both are read, GBK as
-its superset GB18030. Header names come from the profile's ``[sheet]`` section, so Chinese
-headers (货号, 品名, 颜色, 面料, 尺码, 尺寸, 说明, 卖点) work as well as English ones. The
-delimiter (comma, semicolon or tab) is sniffed from the header line.
+Read by :mod:`imgkit.table` (UTF-8 or GBK, delimiter sniffed). Header names come from the
+profile's ``[sheet]`` section, so Chinese headers (货号, 品名, 颜色, 面料, 尺码, 尺寸, 说明, 卖点)
+work as well as English ones.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from imgkit.errors import ConfigError
 from imgkit.profile import FACT_FIELDS, Profile
+from imgkit.table import read_table
 
 
 @dataclass(frozen=True)
@@ -32,22 +30,12 @@ class Row:
 
 
 @dataclass(frozen=True)
-class Sheet:
+class ProductSheet:
     path: Path
     rows: dict[str, Row]
 
     def get(self, item: str) -> Row | None:
         return self.rows.get(item)
-
-
-def decode_text(data: bytes, path: Path) -> str:
-    """UTF-8 (BOM or not) first; then GB18030, which reads every GBK file Excel writes."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ConfigError(f"{path}: product sheet is neither UTF-8 nor GBK text; save it as CSV UTF-8")
 
 
 def _key(header: str) -> str:
@@ -62,19 +50,9 @@ def _cells(values: list[str], columns: dict[str, int]):
     return cell
 
 
-def load(path: Path, profile: Profile) -> Sheet:
+def load(path: Path, profile: Profile) -> ProductSheet:
     """Read a product sheet; a missing or malformed sheet is a ConfigError naming the file."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the product sheet ({exc.strerror or exc})") from None
-    text = decode_text(data, path)
-    if not text.strip():
-        raise ConfigError(f"{path}: product sheet is empty")
-    first = text.splitlines()[0]
-    delimiter = max(",;\t", key=first.count) if any(d in first for d in ",;\t") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader)
+    header, lines = read_table(path, "product sheet")
     aliases = {_key(a): name for name, names in profile.sheet.columns().items() for a in names}
     columns: dict[str, int] = {}
     for i, h in enumerate(header):
@@ -87,7 +65,7 @@ def load(path: Path, profile: Profile) -> Sheet:
                           f"header is {', '.join(h.strip() for h in header)})")
     rows: dict[str, Row] = {}
     sep = profile.sheet.separator
-    for line, values in enumerate(reader, start=2):
+    for line, values in lines:
         cell = _cells(values, columns)
         item = cell("item")
         if not item:
@@ -99,10 +77,10 @@ def load(path: Path, profile: Profile) -> Sheet:
         points = tuple(p.strip() for p in cell("selling_points").split(sep)) if cell("selling_points") else ()
         rows[item] = Row(item=item, line=line, selling_points=points,
                          **{f.name: cell(f.name) for f in fields(Row) if f.name in FACT_FIELDS and f.name != "item"})
-    return Sheet(path, rows)
+    return ProductSheet(path, rows)
 
 
-def find(src: Path, profile: Profile, given: Path | None = None) -> Sheet | None:
+def find(src: Path, profile: Profile, given: Path | None = None) -> ProductSheet | None:
     """``--items FILE`` when given, else ``SRC/<[sheet] file>`` when it exists, else None."""
     if given is not None:
         return load(given, profile)
@@ -110,7 +88,7 @@ def find(src: Path, profile: Profile, given: Path | None = None) -> Sheet | None
     return load(path, profile) if profile.sheet.file and path.is_file() else None
 
 
-def warnings(sheet: Sheet, scanned: set[str], published: set[str]) -> list[str]:
+def warnings(sheet: ProductSheet, scanned: set[str], published: set[str]) -> list[str]:
     """An item of the shoot without a row; a row whose item has no photos at all."""
     out = [f"{item}: no row in the product sheet {sheet.path.name}; its images carry no facts or captions"
            for item in sorted(scanned - set(sheet.rows))]

@@ -16,8 +16,8 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-from imgkit.imaging.blend import flatten
 from imgkit.errors import Rejected
+from imgkit.imaging.blend import flatten
 
 ORIENTATION = 0x0112
 EXIF_IFD, DATETIME_ORIGINAL, DATETIME = 0x8769, 0x9003, 0x0132

@@ -8,11 +8,12 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from imgkit.errors import ProfileError
+from imgkit.imaging.colours import rgb_of
 from imgkit.profile import Profile, Watermark
 
 
 @lru_cache(maxsize=4)
-def mark_image(profile: Profile) -> Image.Image | None:
+def watermark_image(profile: Profile) -> Image.Image | None:
     """The watermark at its own resolution as RGBA, or None when the profile has none."""
     wm = profile.watermark
     if wm.image:
@@ -37,16 +38,16 @@ def _draw_text(wm: Watermark, font_path) -> Image.Image:
     probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
     left, top, right, bottom = probe.textbbox((0, 0), wm.text, font=font, stroke_width=stroke)
     im = Image.new("RGBA", (right - left + 2, bottom - top + 2), (0, 0, 0, 0))
-    fill = tuple(int(wm.color[i:i + 2], 16) for i in (1, 3, 5)) + (255,)
+    fill = rgb_of(wm.color) + (255,)
     ImageDraw.Draw(im).text((1 - left, 1 - top), wm.text, font=font, fill=fill,
                             stroke_width=stroke, stroke_fill=(30, 30, 30, 220))
     return im
 
 
 @lru_cache(maxsize=64)
-def scaled_mark(profile: Profile, width: int, height: int) -> np.ndarray | None:
+def scaled_watermark(profile: Profile, width: int, height: int) -> np.ndarray | None:
     """The watermark as an RGBA array sized for a ``width`` x ``height`` picture."""
-    mark = mark_image(profile)
+    mark = watermark_image(profile)
     if mark is None:
         return None
     wm = profile.watermark

@@ -23,12 +23,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from imgkit.main_image.copy_rules import text_problems
-from imgkit.imaging.background import bbox, box_mask, content_mask, distance_map, dominant_colour, ring_mask
-from imgkit.colour.lab import whiteness_distance
-from imgkit.store.files import sha256_bytes
+from imgkit.colour.conversions import whiteness_distance
+from imgkit.errors import ConfigError
 from imgkit.findings import ERROR, INFO, WARNING, Finding
+from imgkit.imaging.background import bbox, box_mask, content_mask, distance_map, dominant_colour, ring_mask
+from imgkit.imaging.colours import hex_of
+from imgkit.main_image.copy_rules import text_problems
 from imgkit.profile import MainImage, Profile
+from imgkit.store.files import sha256_bytes
 
 #: product images are measured on a copy no larger than this (fill and purity to ~0.1 %)
 MEASURE_SIDE = 1200
@@ -41,8 +43,15 @@ LOSSY_CONTENT_DE = 15.0
 LOSSY_SLACK_PX = 2
 
 
-def _hex(rgb) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*rgb)
+def load_spec(path: Path) -> dict:
+    """The texts a main image should carry, ``{"company": ..., "copy": ...}``, from JSON."""
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: cannot read the spec JSON ({exc})") from None
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{path}: the spec must be a JSON object with company and copy")
+    return spec
 
 
 def check_main_image(target, profile: Profile, spec: dict | None = None) -> list[Finding]:
@@ -86,19 +95,19 @@ def check_main_image(target, profile: Profile, spec: dict | None = None) -> list
     if ring_share < m.coverage:
         add("main.background.solid", ERROR,
             f"background is not one solid colour: only {ring_share:.1%} of the {m.ring}px border ring is "
-            f"within ΔE {m.tolerance:g} of {_hex(bg)} (needs {m.coverage:.0%}); a gradient, texture or frame?")
+            f"within ΔE {m.tolerance:g} of {hex_of(bg)} (needs {m.coverage:.0%}); a gradient, texture or frame?")
     white_de = float(whiteness_distance(np.array(bg, np.uint8)))
     if m.background_rule == "not-white" and white_de < m.white_delta_e:
         add("main.background.white", ERROR,
-            f"background {_hex(bg)} is white or near-white (ΔE*ab {white_de:.1f} from white, at least "
+            f"background {hex_of(bg)} is white or near-white (ΔE*ab {white_de:.1f} from white, at least "
             f"{m.white_delta_e:g} required)")
     if m.background_rule == "white" and white_de > m.tolerance:
         add("main.background.not_white", ERROR,
-            f"background {_hex(bg)} must be pure white #ffffff (ΔE*ab {white_de:.1f}, at most {m.tolerance:g})")
+            f"background {hex_of(bg)} must be pure white #ffffff (ΔE*ab {white_de:.1f}, at most {m.tolerance:g})")
     distance = distance_map(small, bg)
     lossy = image.format in ("JPEG", "MPO", "WEBP")
     content_de = max(m.tolerance, LOSSY_CONTENT_DE) if lossy else m.tolerance
-    measured = f"background {_hex(bg)} (ΔE*ab {white_de:.1f} from white), {ring_share:.1%} of the border ring solid"
+    measured = f"background {hex_of(bg)} (ΔE*ab {white_de:.1f} from white), {ring_share:.1%} of the border ring solid"
     if m.kind == "service":
         measured += _service_rules(distance, content_de, m, spec, add, slack=LOSSY_SLACK_PX if lossy else 0)
     else:

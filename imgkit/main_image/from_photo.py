@@ -17,13 +17,14 @@ import numpy as np
 from PIL import Image
 
 from imgkit import __version__
+from imgkit.errors import Rejected
+from imgkit.findings import ERROR
 from imgkit.imaging import codec as imaging
 from imgkit.imaging.background import bbox, border_connected, distance_map, dominant_colour, ring_mask
-from imgkit.errors import Rejected
-from imgkit.store.files import sha256_bytes
-from imgkit.findings import ERROR
+from imgkit.imaging.colours import hex_of
+from imgkit.main_image.render import Refused, Rendered, encode
 from imgkit.profile import Profile
-from imgkit.main_image.render import Refused, Rendered, encode, hex_colour
+from imgkit.store.files import sha256_bytes
 
 #: share of the photo's border ring that must be near one colour for the background to be cleaned
 PLAIN_SHARE = 0.85
@@ -63,7 +64,7 @@ def separate(im: Image.Image, profile: Profile) -> tuple[np.ndarray, tuple[int, 
     plain = float((distance[ring] <= m.clean_delta_e).mean())
     if plain < PLAIN_SHARE:
         raise Refused([(f"the photo's background is not plain: only {plain:.0%} of its border is within ΔE "
-                        f"{m.clean_delta_e:g} of {hex_colour(bg)} (needs {PLAIN_SHARE:.0%}); shoot the product "
+                        f"{m.clean_delta_e:g} of {hex_of(bg)} (needs {PLAIN_SHARE:.0%}); shoot the product "
                         f"on a plain background or give a cut-out PNG with transparency")])
     close = distance <= m.clean_delta_e
     # background: what is near its colour and touches the edge, and larger enclosed patches of it
@@ -132,7 +133,7 @@ def make(photo: Path, profile: Profile, *, fmt: str) -> Rendered:
         "schema": 1, "imgkit": __version__, "kind": "product",
         "profile": {"name": profile.name, "path": str(profile.path)},
         "image": {"format": fmt, "width": m.width, "height": m.height, "bytes": len(data), "sha256": sha256_bytes(data)},
-        "source": {"file": str(photo), "size": list(im.size), "background": hex_colour(bg)},
+        "source": {"file": str(photo), "size": list(im.size), "background": hex_of(bg)},
         "background": m.background, **placed, "warnings": warnings + more,
     }
     errors = [f.message for f in check_main_image(image, profile) if f.severity == ERROR]

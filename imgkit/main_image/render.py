@@ -16,15 +16,16 @@ import numpy as np
 from PIL import Image, ImageColor, ImageDraw
 
 from imgkit import __version__
-from imgkit.imaging import codec as imaging
-from imgkit.main_image.copy_rules import count_chars, text_problems
-from imgkit.imaging.blend import alpha_over
-from imgkit.colour.lab import srgb_to_lab, whiteness_distance
+from imgkit.colour.conversions import srgb_to_lab, whiteness_distance
 from imgkit.errors import Rejected
-from imgkit.store.files import atomic_write, sha256_bytes
 from imgkit.findings import ERROR
+from imgkit.imaging import codec as imaging
+from imgkit.imaging.blend import alpha_over
+from imgkit.imaging.colours import hex_of
 from imgkit.imaging.fonts import FontChoice
+from imgkit.main_image.copy_rules import count_chars, text_problems
 from imgkit.profile import MainImage, Profile
+from imgkit.store.files import atomic_write, sha256_bytes
 
 LOGO_FORMATS = ("PNG", "JPEG", "WEBP")
 
@@ -54,10 +55,6 @@ class Rendered:
     warnings: tuple[str, ...]
 
 
-def hex_colour(rgb) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*rgb)
-
-
 def sidecar_path(image: Path) -> Path:
     """The JSON written beside a generated main image: ``main.png`` → ``main.png.json``."""
     return image.with_name(image.name + ".json")
@@ -75,10 +72,10 @@ def background_problem(rgb, m: MainImage) -> str | None:
     if m.background_rule == "not-white":
         de = float(whiteness_distance(np.array(rgb, np.uint8)))
         if de < m.white_delta_e:
-            return (f"background {hex_colour(rgb)} is white or near-white (ΔE*ab {de:.1f} from white, "
+            return (f"background {hex_of(rgb)} is white or near-white (ΔE*ab {de:.1f} from white, "
                     f"this profile needs at least {m.white_delta_e:g}); choose a solid colour")
     if m.background_rule == "white" and tuple(rgb) != (255, 255, 255):
-        return f"background {hex_colour(rgb)} must be white #ffffff for this profile"
+        return f"background {hex_of(rgb)} must be white #ffffff for this profile"
     return None
 
 
@@ -124,7 +121,7 @@ def fit_logo(logo: Image.Image, m: MainImage) -> tuple[np.ndarray, tuple[int, in
 def text_colour(m: MainImage, bg) -> tuple[int, int, int]:
     if m.text_color != "auto":
         return ImageColor.getrgb(m.text_color)[:3]
-    return (26, 26, 26) if srgb_to_lab(np.array(bg, np.uint8))[0] > 60 else (255, 255, 255)
+    return (26, 26, 26) if srgb_to_lab(np.array(bg, np.uint8), white="D65")[0] > 60 else (255, 255, 255)
 
 
 def text_layer(text: str, font: FontChoice, size: int, fill, m: MainImage) -> Image.Image:
@@ -225,11 +222,11 @@ def render(spec: Spec, profile: Profile, font: FontChoice, *, name: str = "main.
         "profile": {"name": profile.name, "path": str(profile.path)},
         "image": {"file": Path(name).name, "format": fmt, "width": m.width, "height": m.height,
                   "bytes": len(data), "sha256": sha256_bytes(data)},
-        "background": hex_colour(bg),
+        "background": hex_of(bg),
         "logo": {"source": str(spec.logo), "visible_size": list(logo.size), "area": list(m.box("logo")),
                  "placed": list(placed)},
         "font": {"path": str(font.path), "index": font.index, "name": font.name, "source": font.source},
-        "text_color": hex_colour(ink),
+        "text_color": hex_of(ink),
         "stroke": {"width": m.stroke_width, "color": m.stroke_color} if m.stroke_width else None,
         "shadow": ({"offset": m.shadow_offset, "color": m.shadow_color, "opacity": m.shadow_opacity}
                    if m.shadow_offset else None),

@@ -16,7 +16,24 @@ from pathlib import Path
 from typing import Any
 
 from imgkit.errors import ProfileError
-from imgkit.profile.sections import (FACT_FIELDS, FORMATS, Backup, Captions, Colour, Detail, Facts, Input, MainImage, Marks, Master, Naming, Page, Sheet, Validate, Watermark)
+from imgkit.profile.sections import (
+    FACT_FIELDS,
+    FORMATS,
+    Backup,
+    Captions,
+    Colour,
+    Detail,
+    Facts,
+    Input,
+    MainImage,
+    Marks,
+    Master,
+    Naming,
+    Page,
+    Sheet,
+    Validate,
+    Watermark,
+)
 
 
 def _shipped_dir() -> Path:

@@ -6,8 +6,8 @@ import json
 from dataclasses import asdict
 
 from imgkit import __version__
-from imgkit.store.files import atomic_write
 from imgkit.naming import shown
+from imgkit.store.files import atomic_write
 
 SCHEMA_VERSION = 1
 STATUSES = ("processed", "up_to_date", "duplicate", "skipped", "rejected", "chart")
@@ -44,11 +44,10 @@ def _printable(value):
     return value
 
 
-def write_report(summary) -> None:
-    """report.json every run; report.html when something changed (a run with nothing to do
-    would rewrite the same page, reading every output's header to do it)."""
+def write_report(summary) -> bool:
+    """Write report.json; whether report.html is due too: when something changed or it is
+    missing (a run with nothing to do would rewrite the same page, reading every output's
+    header to do it)."""
     atomic_write(summary.out / "report.json", to_json(summary).encode("utf-8"))
     changed = any(o.status not in ("up_to_date", "skipped") for o in summary.outcomes)
-    if changed or not (summary.out / "report.html").exists():
-        from imgkit.report.html_page import write_build_page  # report.html beside it (README: the report)
-        write_build_page(summary)
+    return changed or not (summary.out / "report.html").exists()

@@ -67,7 +67,7 @@ class FileRow:
 
 
 def open_read_only(out: Path) -> sqlite3.Connection | None:
-    """A tree's state opened read-only (validate, page): None when it has none or it cannot be read."""
+    """A tree's state opened read-only: None when it has none or it cannot be read."""
     path = out / ".imgkit" / "state.sqlite"
     if not path.is_file():
         return None
@@ -82,6 +82,43 @@ def columns(db: sqlite3.Connection, table: str) -> set[str]:
     return {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
 
 
+@dataclass(frozen=True)
+class TreeView:
+    """What validate, the report and ``page`` read of a tree's state."""
+
+    first_seen: dict[str, float]                              # item -> first time seen
+    outputs: dict[str, tuple[str | None, float | None, str | None]]  # detail path -> (calibration, ΔE, decoration)
+    published: dict[str, list[tuple[int, str | None]]]        # item -> [(index, decoration)] of done sources
+
+
+def tree_view(db: sqlite3.Connection) -> TreeView:
+    """The view from an open state (an older state's missing columns read as NULL)."""
+    first = dict(db.execute("SELECT item, MIN(first_seen) FROM sources GROUP BY item"))
+    cols = columns(db, "sources")
+    cal, de, deco = (f"s.{c}" if c in cols else "NULL" for c in ("calibration", "delta_e", "decoration"))
+    outputs = {p: (c, d, x) for p, c, d, x in db.execute(
+        f"SELECT o.path, {cal}, {de}, {deco} FROM outputs o JOIN sources s ON s.sha256 = o.sha256 "
+        "WHERE o.kind = 'detail'")}
+    published: dict[str, list[tuple[int, str | None]]] = {}
+    for item, idx, decoration in db.execute(
+            f"SELECT item, idx, {deco.removeprefix('s.')} FROM sources WHERE status = 'done' ORDER BY idx"):
+        published.setdefault(item, []).append((idx, decoration))
+    return TreeView(first, outputs, published)
+
+
+def read_tree_view(out: Path) -> TreeView | None:
+    """``tree_view`` of OUT's state opened read-only; None without a readable state."""
+    db = open_read_only(out)
+    if db is None:
+        return None
+    try:
+        return tree_view(db)
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+
+
 class State:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,6 +130,10 @@ class State:
             have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
             if column not in have:
                 self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+    def view(self) -> TreeView:
+        """The read view through this connection (a run's report, inside its session)."""
+        return tree_view(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -25,11 +24,12 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from imgkit.errors import ConfigError, Rejected
-from imgkit.store.files import atomic_write
 from imgkit.imaging.codec import encode_jpeg
+from imgkit.imaging.colours import rgb_of
 from imgkit.naming import check_item, is_ignored, natural_key, output_name
 from imgkit.profile import Page, Profile
-from imgkit.store.state import columns, open_read_only
+from imgkit.store.files import atomic_write
+from imgkit.store.state import read_tree_view
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,6 @@ class PageResult:
     size: tuple[int, int]          # (width, height) of the whole page
     blocks: tuple[Block, ...]
     removed: tuple[Path, ...]      # stale slices of an earlier, longer page
-
-
-def rgb(colour: str) -> tuple[int, int, int]:
-    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
 
 
 def layout(heights: list[int], page: Page) -> tuple[list[Block], int]:
@@ -80,7 +76,7 @@ def compose(images: list[np.ndarray], heading: np.ndarray | None, page: Page) ->
             raise ValueError(f"expected H×{content}×3 uint8 blocks, got {a.shape} {a.dtype}")
     blocks, height = layout([a.shape[0] for a in images], page)
     canvas = np.empty((height, page.width, 3), np.uint8)
-    canvas[...] = rgb(page.background)
+    canvas[...] = rgb_of(page.background)
     pending = list(images)
     for b in blocks:
         src = heading if b.kind == "heading" else pending.pop(0)
@@ -117,7 +113,7 @@ def heading_band(text: str, page: Page, profile: Profile) -> np.ndarray:
     """The heading set centred in a band of ``page.band`` rows; shrunk (then shortened) to fit."""
     from imgkit.imaging.fonts import find_font
     content = page.width - 2 * page.margin
-    im = Image.new("RGB", (content, page.band), rgb(page.background))
+    im = Image.new("RGB", (content, page.band), rgb_of(page.background))
     if text:
         choice, size = find_font(profile), page.heading_size
         font = choice.at(size)
@@ -127,7 +123,7 @@ def heading_band(text: str, page: Page, profile: Profile) -> np.ndarray:
         while font.getlength(text) > content - 8 and len(text) > 1:
             text = text[:-2] + "…"
         ImageDraw.Draw(im).text((content / 2, page.band / 2), text, font=font, anchor="mm",
-                                fill=rgb(page.heading_color))
+                                fill=rgb_of(page.heading_color))
     return np.asarray(im)
 
 
@@ -141,20 +137,8 @@ def fit(im: Image.Image, width: int) -> np.ndarray:
 
 def _state(out: Path) -> dict[str, list[tuple[int, str | None]]] | None:
     """Item → [(index, decoration JSON)] of finished sources, read-only; None without a state."""
-    db = open_read_only(out)
-    if db is None:
-        return None
-    try:
-        deco = "decoration" if "decoration" in columns(db, "sources") else "NULL"
-        rows = db.execute(f"SELECT item, idx, {deco} FROM sources WHERE status = 'done' ORDER BY idx").fetchall()
-    except sqlite3.Error:
-        return None
-    finally:
-        db.close()
-    found: dict[str, list[tuple[int, str | None]]] = {}
-    for item, idx, decoration in rows:
-        found.setdefault(item, []).append((idx, decoration))
-    return found
+    view = read_tree_view(out)
+    return None if view is None else view.published
 
 
 def _title(decorations: list[str | None], item: str) -> str:

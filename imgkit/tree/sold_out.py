@@ -17,15 +17,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from imgkit.colour.calibration_file import calibration_id
-from imgkit.detail.decoration import Decoration, undecorated, with_decoration
+from imgkit.colour.calibration_file import calibration_id, calibration_of
+from imgkit.detail import pipeline as detail
+from imgkit.detail.decoration import Decoration
 from imgkit.errors import ConfigError
+from imgkit.profile import Profile
+from imgkit.profile.fingerprint import Fingerprint
 from imgkit.store.files import atomic_write
 from imgkit.store.lock import locked
-from imgkit.detail import pipeline as detail
-from imgkit.profile import Profile
 from imgkit.store.state import SourceRow, State
-from imgkit.colour.calibration_file import calibration_of
 
 
 @dataclass(frozen=True)
@@ -55,32 +55,31 @@ def _sources(state: State, item: str, out: Path) -> dict[int, SourceRow]:
     return rows
 
 
-def _base_fingerprint(s: SourceRow, profile: Profile) -> str:
-    """The source's fingerprint without its decoration part; refuses another profile's tree."""
-    fp = undecorated(s.profile_fp or "")
-    if fp.split("+")[0] != profile.fingerprint:
+def _made_with(s: SourceRow, profile: Profile) -> Fingerprint:
+    """What the source's image was made with; refuses another profile's tree."""
+    fp = Fingerprint.parse(s.profile_fp or "")
+    if fp.profile != profile.fingerprint:
         raise ConfigError(f"{s.path}: was built with another profile (or its settings changed) than "
                           f"{profile.path}; mark with the -p that build used, after a build")
     return fp
 
 
-def _calibration(out: Path, fp: str) -> Path | None:
-    """The calibration JSON a fingerprint names (``<profile>+<calibration id>``), found in OUT."""
-    if "+" not in fp:
+def _calibration(out: Path, fp: Fingerprint) -> Path | None:
+    """The calibration JSON the fingerprint names, found in OUT."""
+    if not fp.calibration:
         return None
-    wanted = fp.split("+", 1)[1]
     for path in sorted((out / "calibration").glob("*.json")):
-        if calibration_id(path) == wanted:
+        if calibration_id(path) == fp.calibration:
             return path
-    raise ConfigError(f"{out}: the colour calibration {wanted} these images were made with is not in "
+    raise ConfigError(f"{out}: the colour calibration {fp.calibration} these images were made with is not in "
                       f"{out / 'calibration'}; run build again first")
 
 
 def _render(out: Path, profile: Profile, s: SourceRow, outputs: dict[str, str], deco: Decoration) -> tuple[bytes, str]:
-    fp = _base_fingerprint(s, profile)
+    fp = _made_with(s, profile)
     data = (out / outputs["raw"]).read_bytes()
     frame = detail.run(profile, data, calibration=calibration_of(_calibration(out, fp)), decoration=deco)
-    return frame.outputs["detail"], with_decoration(fp, deco.key(profile))
+    return frame.outputs["detail"], str(fp.decorated(deco.key(profile)))
 
 
 def mark(out: Path, item: str, profile: Profile, text: str, *, indices: list[int] | None = None,

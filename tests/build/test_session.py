@@ -32,8 +32,8 @@ def test_a_source_read_whole_and_only_up_to_the_limit(tmp_path):
     import pytest
 
     from imgkit import profile as profiles
-    from imgkit.errors import Rejected
     from imgkit.build.work import Job, _read
+    from imgkit.errors import Rejected
     prof = profiles.load()
     prof = dataclasses.replace(prof, input=dataclasses.replace(prof.input, max_bytes=5000))
     path = tmp_path / "A1-01.jpg"

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from imgkit import profile as profiles
-from imgkit.errors import Rejected
 from imgkit.detail import pipeline as detail
+from imgkit.errors import Rejected
 from tests.conftest import DATA, write_profile
 
 SEEDS = [(DATA / name).read_bytes() for name in

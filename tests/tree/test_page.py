@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from imgkit import profile as profiles
-from imgkit.errors import ProfileError
-from imgkit.store.lock import locked
-from imgkit.tree.page import _title, compose, compose_item, cuts, fit, layout, render_pages, rgb
-from imgkit.profile import Page
 from imgkit.build.session import build
+from imgkit.errors import ProfileError
+from imgkit.imaging.colours import rgb_of as rgb
+from imgkit.profile import Page
+from imgkit.store.lock import locked
+from imgkit.tree.page import _title, compose, compose_item, cuts, fit, layout, render_pages
 from tests.conftest import photo_set, write_profile
 
 BG = "#3366aa"

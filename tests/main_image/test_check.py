@@ -108,7 +108,7 @@ def test_with_a_spec_the_texts_are_checked(tmp_path):
 
 
 def test_generated_image_sidecar_is_read_and_edits_are_noticed(cli, tmp_path):
-    from tests.test_main_image import SAMPLE_LOGO
+    from tests.main_image.test_render import SAMPLE_LOGO
     out = tmp_path / "main.png"
     assert cli("main-image", "--logo", SAMPLE_LOGO, "--company", "禾木家居", "--copy", "正品保障", "-o", out).exit_code == 0
     assert rules(check_main_image(out, SERVICE), "info") == ["main.measure"]  # texts checked from the sidecar

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from imgkit.imaging import codec as imaging
 from imgkit import profile as profiles
-from imgkit.errors import Rejected
 from imgkit.detail import pipeline as detail
+from imgkit.errors import Rejected
+from imgkit.imaging import codec as imaging
 from tests.conftest import DATA, SAMPLES, write_profile
 
 

@@ -102,7 +102,6 @@ def test_calibration_option_overrides_charts(cli, tmp_path, chart_photo):
 def test_auto_white_balance_without_a_chart_neutralises_a_cast_backdrop(tmp_path, corpus):
     """[colour] auto_white_balance: the detail step balances photos that have no chart calibration."""
     import io
-
     from types import SimpleNamespace
 
     from imgkit import profile

@@ -7,13 +7,12 @@ import threading
 import time
 
 import pytest
+from dask.distributed import Client, LocalCluster  # noqa: E402
 from PIL import Image
 
 from imgkit import profile as profiles
 from imgkit.build.dask_executor import run_batch
 from tests.conftest import photo_set, tree_hashes
-
-from dask.distributed import Client, LocalCluster  # noqa: E402
 
 
 @pytest.fixture(scope="module")

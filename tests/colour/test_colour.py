@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from imgkit.colour import ccm, conversions as colour
+from imgkit.colour import ccm
+from imgkit.colour import conversions as colour
 
 # Sharma, Wu & Dalal (2005), Table 1: Lab1, Lab2, ΔE00 (all 34 pairs)
 SHARMA = [

@@ -1,13 +1,16 @@
 """Product main images from real product photos (../shared/corpus/products), and their check."""
 
 import json
+from functools import partial
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from imgkit import profile as profiles
-from imgkit.colour.lab import srgb_to_lab
+from imgkit.colour import conversions
 from imgkit.main_image.check import check_main_image
+
+srgb_to_lab = partial(conversions.srgb_to_lab, white="D65")  # CIELAB under sRGB's own white
 
 ITEM, AMAZON = profiles.load("taobao-item"), profiles.load("amazon-main")
 

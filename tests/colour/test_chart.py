@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imgkit.colour.chart import NoChartFound, find_chart, from_corners
-from imgkit.errors import Rejected
 from imgkit.colour.calibration import read_photo
+from imgkit.colour.chart import NoChartFound, find_chart, from_corners
 from imgkit.colour.reference import load_reference
+from imgkit.errors import Rejected
 
 REF = load_reference()
 #: where the dark-skin patch (0) and the black patch (23) lie in each photo, from the manifest's

@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from PIL import Image, ImageDraw, ImageFont
 
 from imgkit import profile as profiles
-from imgkit.cli import main
-from imgkit.detail import pipeline as detail
 from imgkit.checks.rules import RULES, FileFacts, main_checks
 from imgkit.checks.validate import as_dict, validate
+from imgkit.cli import main
+from imgkit.detail import pipeline as detail
 from tests.conftest import DATA, SAMPLES, write_profile
 
 ITEMS = {"A1001": 6, "A1002": 5, "A1003": 6}

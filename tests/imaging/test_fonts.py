@@ -11,8 +11,8 @@ from PIL import ImageFont
 
 from imgkit import profile as profiles
 from imgkit.errors import ConfigError
-from imgkit.imaging.fonts import (BUNDLED, find_font, fontconfig_candidates, glyph_mask, notdef_mask, renders_chinese)
-from tests.test_main_image import SAMPLE_LOGO
+from imgkit.imaging.fonts import BUNDLED, find_font, fontconfig_candidates, glyph_mask, notdef_mask, renders_chinese
+from tests.main_image.test_render import SAMPLE_LOGO
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """imgkit main-image: real rendered service main images (S1), measured from their pixels."""
 
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -8,9 +9,11 @@ import pytest
 from PIL import Image, ImageDraw
 
 from imgkit import profile as profiles
-from imgkit.colour.lab import srgb_to_lab
+from imgkit.colour import conversions
 from imgkit.main_image.check import check_main_image
 from tests.conftest import ROOT
+
+srgb_to_lab = partial(conversions.srgb_to_lab, white="D65")  # CIELAB under sRGB's own white
 
 SERVICE = profiles.load("taobao-service")
 M = SERVICE.main_image

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from imgkit.colour import conversions as colour, white_balance as wb
+from imgkit.colour import conversions as colour
+from imgkit.colour import white_balance as wb
 
 #: white or light-grey backdrops, shot neutral (the estimator leaves them as they are)
 NEUTRAL = ("p13__instamatic-camera.jpg", "p16__twin-lens-camera.jpg", "p18__running-shoe-black.jpg",

@@ -117,8 +117,8 @@ def test_profile_corners_are_the_fallback_when_detection_fails(corpus):
     profile's ``chart_corners``; a photo with nothing there is still "no colour chart found"."""
     import cv2
 
-    from imgkit.colour.chart import NoChartFound, find_chart
     from imgkit.colour.calibration import calibrate_pixels
+    from imgkit.colour.chart import NoChartFound, find_chart
     rgb = read_photo(corpus / "colorchecker" / "arcu__color_checker_01.jpg")[0]
     sharp = calibrate_pixels(rgb)
     corners = sharp.detection["corners"]
@@ -139,8 +139,8 @@ def test_profile_corners_are_the_fallback_when_detection_fails(corpus):
 
 
 def test_methods_restrict_the_choice(corpus):
-    from imgkit.errors import Rejected
     from imgkit.colour.calibration import calibrate_pixels
+    from imgkit.errors import Rejected
     rgb = read_photo(corpus / "colorchecker" / PHOTO)[0]
     cal = calibrate_pixels(rgb, methods=("matrix", "diagonal"))
     # each method on a chart is tried as it is and with the light's falloff fitted alongside
@@ -157,8 +157,8 @@ def test_methods_restrict_the_choice(corpus):
 def test_colour_profile_keys_load_validate_and_feed_calibration(tmp_path):
     from imgkit import profile
     from imgkit.colour import ccm
-    from imgkit.errors import ProfileError
     from imgkit.colour.calibration import profile_options
+    from imgkit.errors import ProfileError
     from tests.conftest import write_profile
     assert profile.CCM_METHODS == ccm.METHODS
     from imgkit.colour import white_balance
@@ -210,9 +210,9 @@ def test_the_fit_reaches_for_what_srgb_can_hold_not_past_it():
     """A camera that renders the chart exactly as sRGB can show it (the cyan clipped into
     the gamut) needs no correction: every other patch stays where it is, and the cyan keeps
     the distance to its reference that no sRGB image can close."""
-    from imgkit.colour.chart import Sample
     from imgkit.colour import conversions as colour
     from imgkit.colour.calibration import fit_sample
+    from imgkit.colour.chart import Sample
     ref = load_reference()
     shown = colour.linear_to_srgb(np.clip(ref.linear, 0, 1)) * 255
     z = np.zeros((24, 4, 2))
@@ -229,9 +229,9 @@ def test_the_fit_reaches_for_what_srgb_can_hold_not_past_it():
 
 
 def test_a_chart_with_every_patch_clipped_says_which_way_to_reshoot():
+    from imgkit.colour.calibration import fit_sample
     from imgkit.colour.chart import Sample
     from imgkit.errors import Rejected
-    from imgkit.colour.calibration import fit_sample
     ref, z = load_reference(), np.zeros((24, 4, 2))
     for level, advice in ((2.0, "brighter"), (250.0, "darker")):
         sample = Sample(np.zeros((24, 2)), z, z, np.full((24, 3), level), np.ones(24, bool), "corners")

@@ -12,7 +12,7 @@ from PIL import Image
 from imgkit import profile as profiles
 from imgkit.detail.drawing import label_box
 from tests.conftest import SAMPLES, tree_hashes, write_profile
-from tests.test_sheet import ROW, write_sheet
+from tests.detail.test_product_sheet import ROW, write_sheet
 
 RED = np.array([0xC6, 0x28, 0x28])
 

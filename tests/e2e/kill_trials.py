@@ -1,6 +1,6 @@
 """Longer crash-safety run than the suite's 25 trials (run by hand):
 
-    python -m tests.stress.kill_trials --trials 200 [--seed 7]
+    python -m tests.e2e.kill_trials --trials 200 [--seed 7]
 
 Kills `imgkit build` (and every fifth trial `imgkit watch`) with SIGKILL at a random moment,
 re-runs it, and checks every invariant: sources byte-identical, each source once in the
@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from tests.conftest import photo_set
-from tests.test_crash import check_invariants, clean_durations, finished_map, kill_trial
+from tests.e2e.test_crash import check_invariants, clean_durations, finished_map, kill_trial
 
 
 def main() -> None:

@@ -52,6 +52,7 @@ def expectation(row) -> str:
 @pytest.fixture(scope="module")
 def odd_run(corpus, tmp_path_factory):
     from click.testing import CliRunner
+
     from imgkit.cli import main
 
     tmp = tmp_path_factory.mktemp("odd")
