@@ -156,7 +156,8 @@ def main() -> None:
                 .replace('"assets/watermark.png"', f'"{ROOT / "profiles" / "assets" / "watermark.png"}"'))
         assert "decode_margin = 1.0" in text and '"assets/' not in text, "profiles/default.toml changed"
         fast.write_text(text, encoding="utf-8")
-        keys = ("floor", "floor2", "floor_invariants", "imgkit1", "imgkit2", "imgkit1f", "imgkit2f", "pyvips", "magick", "pillow_naive")
+        keys = ("floor", "floor2", "floor_invariants", "imgkit1", "imgkit2", "imgkit1f", "imgkit2f",
+                "pyvips", "magick", "pillow_naive")
         outs = {name: Path(tmp) / name for name in keys + tuple(k + "h" for k in keys if k.startswith("imgkit"))}
         files = [str(p) for p in paths]
 
@@ -164,19 +165,25 @@ def main() -> None:
             return key, ([] if jobs > 1 else pin) + [py, "-m", "imgkit", "build", str(where), "-o", str(outs[key]),
                                                      "-j", str(jobs), *extra]
         runs = {
-            "floor (1/8 DCT decode + encode)": ("floor", pin + [py, "benchmarks/peers.py", "floor", str(outs["floor"]), *files]),
+            "floor (1/8 DCT decode + encode)": (
+                "floor", pin + [py, "benchmarks/peers.py", "floor", str(outs["floor"]), *files]),
             "floor + invariants (hash, raw copy, fsync)": (
-                "floor_invariants", pin + [py, "benchmarks/peers.py", "floor_invariants", str(outs["floor_invariants"]), *files]),
+                "floor_invariants",
+                pin + [py, "benchmarks/peers.py", "floor_invariants", str(outs["floor_invariants"]), *files]),
             "imgkit build -j 1": imgkit("imgkit1", 1),
             "imgkit build -j 1, decode_margin 1": imgkit("imgkit1f", 1, src, "-p", str(fast)),
-            "pyvips thumbnail + recomb": ("pyvips", pin + [py, "benchmarks/peers.py", "pyvips", str(outs["pyvips"]), *files]),
-            "ImageMagick -define jpeg:size": ("magick", pin + [py, "benchmarks/peers.py", "magick", str(outs["magick"]), *files]),
-            "naive Pillow (full decode)": ("pillow_naive", pin + [py, "benchmarks/peers.py", "pillow_naive", str(outs["pillow_naive"]), *files]),
+            "pyvips thumbnail + recomb": (
+                "pyvips", pin + [py, "benchmarks/peers.py", "pyvips", str(outs["pyvips"]), *files]),
+            "ImageMagick -define jpeg:size": (
+                "magick", pin + [py, "benchmarks/peers.py", "magick", str(outs["magick"]), *files]),
+            "naive Pillow (full decode)": (
+                "pillow_naive", pin + [py, "benchmarks/peers.py", "pillow_naive", str(outs["pillow_naive"]), *files]),
             "imgkit build -j 2 (2 cores)": imgkit("imgkit2", 2),
             "imgkit build -j 2, decode_margin 1": imgkit("imgkit2f", 2, src, "-p", str(fast)),
             # the most two cores can give: two independent floors, half the set each, at once
             "floor, 2 processes x half the set": ("floor2", ["sh", "-c", " ".join(
-                f"{shlex.join(['taskset', '-c', str(cpu)] if pin else [])} {shlex.join([py, 'benchmarks/peers.py', 'floor', str(outs['floor2']), *part])} &"
+                f"{shlex.join(['taskset', '-c', str(cpu)] if pin else [])} "
+                f"{shlex.join([py, 'benchmarks/peers.py', 'floor', str(outs['floor2']), *part])} &"
                 for cpu, part in ((0, files[: len(files) // 2]), (1, files[len(files) // 2:]))) + " wait"]),
         }
         if args.only:
@@ -201,7 +208,8 @@ def main() -> None:
         floor = best["floor (1/8 DCT decode + encode)"][0]
         vips = best.get("pyvips thumbnail + recomb", (float("nan"),))[0]
         print(f"{len(paths)} JPEGs 6000x4000 (every 4th orientation 6, every 3rd Adobe RGB), {mb:.1f} MB each")
-        print(f"{'pipeline':<42} {'ms/img':>7} {'img/s':>6} {'x floor':>8} {'x pyvips':>9} {'RSS MB':>7} {'MAD':>5} {'SSIM':>6}")
+        print(f"{'pipeline':<42} {'ms/img':>7} {'img/s':>6} {'x floor':>8} "
+              f"{'x pyvips':>9} {'RSS MB':>7} {'MAD':>5} {'SSIM':>6}")
         for name, (key, _) in runs.items():
             secs, rss = best[name]
             if key.startswith("floor"):
@@ -215,7 +223,8 @@ def main() -> None:
         print("\nimgkit per image without start-up: (whole set - first half) / the images added"
               " (a difference of two timings: noisy, read it over several runs)")
         n = len(paths) - len(paths) // 2
-        marginal = {name: (best[name][0] - best[f"{name} (half the set)"][0]) / n for name in runs if name.startswith("imgkit")}
+        marginal = {name: (best[name][0] - best[f"{name} (half the set)"][0]) / n
+                    for name in runs if name.startswith("imgkit")}
         for name, secs in marginal.items():
             print(f"{name:<42} {secs * 1000:7.1f} ms/img")
         if "floor, 2 processes x half the set" in best:

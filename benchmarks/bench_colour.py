@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from imgkit.colour import ccm, white_balance  # noqa: E402
-from imgkit.colour import conversions as colour
-from imgkit.colour.calibration import calibrate_photo, fit_sample, measure, read_photo
+from imgkit.colour import conversions as colour  # noqa: E402
+from imgkit.colour.calibration import calibrate_photo, fit_sample, measure, read_photo  # noqa: E402
 from imgkit.colour.calibration_file import apply_calibration  # noqa: E402
 from imgkit.colour.chart import NoChartFound  # noqa: E402
 from imgkit.colour.reference import Reference, load_reference  # noqa: E402
@@ -54,7 +54,8 @@ CROSSTALK = np.array([[0.86, 0.12, 0.02], [0.06, 0.88, 0.06], [0.02, 0.10, 0.88]
 SCENES = {   # name: (linear-light transform, exposure factor, turn in degrees)
     "daylight": (CROSSTALK, 0.95, 8),
     "tungsten 2856 K": (_adapt((0.4476, 0.4074)) @ CROSSTALK, 0.95, 97),
-    "fluorescent green": (np.diag([0.78, 1.0, 0.72]) @ np.array([[0.9, 0.1, 0], [0.05, 0.95, 0], [0, 0.08, 0.92]]), 0.9, 183),
+    "fluorescent green": (np.diag([0.78, 1.0, 0.72]) @ np.array([[0.9, 0.1, 0], [0.05, 0.95, 0], [0, 0.08, 0.92]]),
+                          0.9, 183),
     "daylight +1 stop": (CROSSTALK, 1.9, 272),
     "daylight -1 stop": (CROSSTALK, 0.475, 31),
     "tungsten -1 stop": (_adapt((0.4476, 0.4074)) @ CROSSTALK, 0.475, -14),

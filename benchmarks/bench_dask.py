@@ -41,7 +41,8 @@ def main() -> None:
         runs = {"process pool": base, "dask LocalCluster (started by imgkit)": base + ["--executor", "dask"]}
         best = {}
         with LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None) as cluster:
-            runs["dask LocalCluster (already running)"] = base + ["--executor", "dask", "--scheduler", cluster.scheduler_address]
+            runs["dask LocalCluster (already running)"] = base + ["--executor", "dask", "--scheduler",
+                                                                  cluster.scheduler_address]
             for _ in range(2):
                 for name, cmd in runs.items():
                     shutil.rmtree(out, ignore_errors=True)

@@ -92,8 +92,9 @@ def main() -> None:
             for n in range(args.stream):
                 starts.append(drop(tmp, inbox, f"T{n // 10}", f"t{n:03d}.jpg", variant(data, 1000 + n)))
                 time.sleep(args.interval)
-            ends = [wait_for(out / "detail" / f"T{n // 10}" / f"T{n // 10}-{n % 10 + 1:02d}.jpg") for n in range(args.stream)]
-            lat = [e - s for s, e in zip(starts, ends)]
+            ends = [wait_for(out / "detail" / f"T{n // 10}" / f"T{n // 10}-{n % 10 + 1:02d}.jpg")
+                    for n in range(args.stream)]
+            lat = [e - s for s, e in zip(starts, ends, strict=True)]
             rate = args.stream / (max(ends) - first)
             print(f"stream of {args.stream}, one drop per {args.interval} s: p50 {pct(lat, 50):.2f} s  "
                   f"p95 {pct(lat, 95):.2f} s  throughput {rate:.2f} images/s")

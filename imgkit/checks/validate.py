@@ -269,7 +269,10 @@ def as_dict(v: Validation) -> dict:
             entry["first_seen"] = _iso(it.first_seen)
         items.append(entry)
     everything = v.findings + v.loose
-    count = lambda sev: sum(f.severity == sev for f in everything)
+
+    def count(severity: str) -> int:
+        return sum(f.severity == severity for f in everything)
+
     failed_files = {f.file for f in everything if f.file and f.severity == ERROR}
     return {
         "schema": SCHEMA_VERSION, "kind": "validate", "imgkit": __version__,

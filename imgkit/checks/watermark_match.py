@@ -22,6 +22,7 @@ header-only report and never searches, so it does not pay for loading OpenCV.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -105,8 +106,8 @@ def score_at(gray: np.ndarray, mark: WatermarkTemplate, x: int, y: int, width: i
     xs = [round(i * w / cols) for i in range(cols + 1)]
     num = e_win = e_sig = 0.0
     spread = []
-    for y0, y1 in zip(ys, ys[1:]):
-        for x0, x1 in zip(xs, xs[1:]):
+    for y0, y1 in pairwise(ys):
+        for x0, x1 in pairwise(xs):
             sel = a[y0:y1, x0:x1] > 0.5
             if sel.sum() < 4:
                 continue
@@ -165,7 +166,7 @@ class _Coarse:
         cuts = [round(i * w / COARSE_TILES) for i in range(COARSE_TILES + 1)]
         self.tiles = []
         sig = np.zeros_like(am)
-        for x0, x1 in zip(cuts, cuts[1:]):
+        for x0, x1 in pairwise(cuts):
             ta, tm = a[:, x0:x1] - a[:, x0:x1].mean(), am[:, x0:x1] - am[:, x0:x1].mean()
             n = np.linalg.norm(ta)
             u = ta / n if n > 1e-9 else np.zeros_like(ta)

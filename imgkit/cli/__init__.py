@@ -66,12 +66,4 @@ def main() -> None:
 
 
 # each module registers its commands on ``main``
-from imgkit.cli import (
-    build,  # noqa: E402,F401
-    calibrate,  # noqa: E402,F401
-    main_image,  # noqa: E402,F401
-    mark,  # noqa: E402,F401
-    page,  # noqa: E402,F401
-    validate,  # noqa: E402,F401
-    watch,  # noqa: E402,F401
-)
+from imgkit.cli import build, calibrate, main_image, mark, page, validate, watch  # noqa: E402,F401

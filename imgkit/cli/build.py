@@ -44,7 +44,7 @@ def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: s
 
     Example: imgkit build shoot/ -o listing/ -j 4
     """
-    from imgkit.build.session import build as run_build
+    from imgkit.engine.session import build as run_build
     from imgkit.report.progress import Progress
     from imgkit.report.report_json import to_json
 
@@ -58,7 +58,8 @@ def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: s
     c = summary.count
     charts = f", {c('chart')} colour chart{'s' if c('chart') != 1 else ''}" if c("chart") else ""
     click.echo(f"imgkit: {c('processed')} processed, {c('up_to_date')} up to date, "
-               f"{c('duplicate')} duplicate, {c('skipped')} skipped, {c('rejected')} rejected{charts} in {summary.elapsed:.1f} s"
+               f"{c('duplicate')} duplicate, {c('skipped')} skipped, {c('rejected')} rejected{charts}"
+               f" in {summary.elapsed:.1f} s"
                f" -> {summary.out}", err=True)
     sys.exit(EXIT_OK if summary.ok else EXIT_FAILED)
 

@@ -83,7 +83,8 @@ def table(cal) -> str:
     lines = [f"reference {cal.reference}, method {cal.fit.label} (leave-one-out mean: {tried})"]
     if cal.fit.falloff is not None:
         lines.append(falloff_line(cal.fit.falloff))
-    lines += [f"{'#':>2}  {'patch':<22} {'x':>6} {'y':>6}  {'measured sRGB':<13}  {'before':>6} {'after':>6} {'l-o-o':>6}"]
+    lines += [f"{'#':>2}  {'patch':<22} {'x':>6} {'y':>6}  {'measured sRGB':<13}  "
+              f"{'before':>6} {'after':>6} {'l-o-o':>6}"]
     for p in cal.patches:
         rgb = " ".join(f"{round(v):3d}" for v in p.measured_srgb)
         loo = "" if math.isnan(p.delta_e_loo) else f"{p.delta_e_loo:6.2f}"

@@ -39,7 +39,8 @@ def main_image(logo, company, copy_text, bg, sheet, check_file, spec, photo, pro
     a sidecar OUT.json records what was drawn. Bad copy, banned words, links, a white
     background are refused (exit 1) before anything is written.
 
-    Example: imgkit main-image --logo profiles/assets/sample-logo.png --company 禾木家居生活馆 --copy "正品保障 7天退换" --bg "#1f4e8c" -o main.png
+    Example: imgkit main-image --logo profiles/assets/sample-logo.png --company 禾木家居生活馆
+    --copy "正品保障 7天退换" --bg "#1f4e8c" -o main.png
     """
     modes = [name for name, given in (("--logo/--company/--copy", logo or company or copy_text),
                                       ("--sheet", sheet), ("--check", check_file), ("--from-photo", photo)) if given]
@@ -57,7 +58,8 @@ def main_image(logo, company, copy_text, bg, sheet, check_file, spec, photo, pro
         font = _font(prof)
         if sheet:
             sys.exit(_sheet(sheet, prof, font, out, as_json))
-        missing = [flag for flag, v in (("--logo", logo), ("--company", company), ("--copy", copy_text), ("-o", out)) if v is None]
+        missing = [flag for flag, v in (("--logo", logo), ("--company", company), ("--copy", copy_text),
+                                        ("-o", out)) if v is None]
         if missing:
             fail(f"missing {', '.join(missing)}")
         ok = _make(logo, company, copy_text, bg, prof, font, out, as_json, where=str(out))

@@ -25,7 +25,8 @@ def validate(target: Path, profile_spec: str, json_out: str | None, html_out: Pa
 
     TARGET is an output tree of `imgkit build` (its detail/ images; the build state adds
     first-seen times and calibration ΔE) or any folder of <ITEM>-<NN>.jpg images, directly
-    in it or in <ITEM>/ folders; or one main image file (checked like main-image --check). Findings are grouped by item on stdout; exit 0 when there
+    in it or in <ITEM>/ folders; or one main image file (checked like main-image --check). Findings are grouped
+    by item on stdout; exit 0 when there
     is no error-level finding, 1 otherwise, 2 for a usage or profile error.
 
     Example: imgkit validate listing/ --html listing/report.html --json report-validate.json

@@ -38,8 +38,8 @@ def watch(inbox: Path, out: Path | None, profile_spec: str, polling: bool, poll_
 
     Example: imgkit watch /mnt/nas/inbox -o /mnt/nas/listing --polling
     """
-    from imgkit.build.session import resolve_paths
-    from imgkit.build.watch import Watcher
+    from imgkit.engine.session import resolve_paths
+    from imgkit.engine.watch import Watcher
     from imgkit.report.progress import Progress
 
     stop = threading.Event()

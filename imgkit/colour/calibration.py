@@ -51,12 +51,12 @@ def measure(rgb: np.ndarray, ref: Reference, corners=None, *, fallback_corners=N
     used only when detection finds no chart, and only if the colours inside them fit the
     chart as well as a detection must (else :class:`NoChartFound` naming both)."""
     if not ref.chart:
-        missing = [n for n, b in zip(ref.names, ref.boxes) if b is None]
+        missing = [n for n, b in zip(ref.names, ref.boxes, strict=True) if b is None]
         if missing:
             raise ConfigError(f"reference {ref.name}: swatch(es) {', '.join(missing)} have no box = [x, y, w, h]")
         h, w = rgb.shape[:2]
         quads = []
-        for name, (x, y, bw, bh) in zip(ref.names, ref.boxes):
+        for name, (x, y, bw, bh) in zip(ref.names, ref.boxes, strict=True):
             if x + bw > w or y + bh > h:
                 raise Rejected(f"swatch {name!r}: box {x},{y},{bw},{bh} lies outside the {w}x{h} photo")
             quads.append([[x, y], [x + bw, y], [x + bw, y + bh], [x, y + bh]])

@@ -226,7 +226,7 @@ def _groups(cands: np.ndarray):
             i = parent[i]
         return i
 
-    for i, j in zip(*np.nonzero(near)):
+    for i, j in zip(*np.nonzero(near), strict=True):
         parent[root(i)] = root(j)
     labels = np.array([root(i) for i in range(n)])
     for lab in np.unique(labels):
@@ -295,7 +295,8 @@ def _best_layout(work: np.ndarray, group: np.ndarray, reference_lab: np.ndarray)
         return None
     cells, xy, h_lat = found
     pitch = np.sqrt(abs(np.linalg.det(cv2.getPerspectiveTransform(
-        np.float32([[0, 0], [1, 0], [1, 1], [0, 1]]), _project(h_lat, [[0, 0], [1, 0], [1, 1], [0, 1]]).astype(np.float32))[:2, :2])))
+        np.float32([[0, 0], [1, 0], [1, 1], [0, 1]]),
+        _project(h_lat, [[0, 0], [1, 0], [1, 1], [0, 1]]).astype(np.float32))[:2, :2])))
     k = max(1, int(pitch * 2 * SAMPLE_HALF))
     boxed = cv2.blur(work, (k, k))   # box means at every pixel: a layout is scored by 24 lookups
     centres = np.array([[c + 0.5, r + 0.5] for r in range(ROWS) for c in range(COLS)])
@@ -325,4 +326,5 @@ def _best_layout(work: np.ndarray, group: np.ndarray, reference_lab: np.ndarray)
 
 
 def _inside(pts: np.ndarray, shape, margin: float) -> bool:
-    return bool((pts.min() >= margin) and (pts[:, 0].max() < shape[1] - margin) and (pts[:, 1].max() < shape[0] - margin))
+    return bool((pts.min() >= margin) and (pts[:, 0].max() < shape[1] - margin)
+                and (pts[:, 1].max() < shape[0] - margin))

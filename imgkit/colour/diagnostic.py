@@ -39,7 +39,8 @@ def diagnostic(rgb: np.ndarray, cal) -> Image.Image:
     g.text((8, 8), f"{cal.reference} | {cal.fit.label} | dE2000 mean {s['mean_before']:.2f} -> {s['mean_after']:.2f} "
                    f"(leave-one-out {s['mean_loo']:.2f}), max {s['max_before']:.2f} -> {s['max_after']:.2f}",
            fill=(230, 230, 230), font=font)
-    g.text((8, 26), "each card: reference | measured | corrected; dE2000 before -> after", fill=(180, 180, 180), font=font)
+    g.text((8, 26), "each card: reference | measured | corrected; dE2000 before -> after",
+           fill=(180, 180, 180), font=font)
     for k, p in enumerate(cal.patches):
         x0, y0 = 8 + (k % cols) * (CELL + 8), 50 + (k // cols) * (CELL + 30)
         ref = tuple(int(v) for v in colour.lab_to_srgb(np.array(p.reference_lab), as_uint8=True))

@@ -24,12 +24,13 @@ def fit_curve(measured, reference) -> np.ndarray:
     for c in range(3):
         x, y = np.clip(m[order, c], 1e-5, None), np.clip(r[order, c], 1e-5, None)
         keep_x, keep_y = [x[0]], [y[0]]
-        for xi, yi in zip(x[1:], y[1:]):
+        for xi, yi in zip(x[1:], y[1:], strict=True):
             if xi > keep_x[-1] * 1.02 and yi > keep_y[-1]:
                 keep_x.append(xi)
                 keep_y.append(yi)
         if len(keep_x) < 2:
-            raise ValueError(f"neutral-curve: expected at least 2 distinct grey levels in channel {c}, got {len(keep_x)}")
+            raise ValueError(f"neutral-curve: expected at least 2 distinct grey levels in channel {c}, "
+                             f"got {len(keep_x)}")
         knots.append((keep_x, keep_y))
     k = max(len(kx) for kx, _ in knots)
     out = np.empty((3, 2, k))

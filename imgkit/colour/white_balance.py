@@ -69,7 +69,7 @@ class Balance:
     share: float = 0.0          # share of the photo the estimate rests on
 
     def note(self, method: str) -> str:
-        g = " ".join(f"{c} {v:.3f}" for c, v in zip("RGB", self.gains))
+        g = " ".join(f"{c} {v:.3f}" for c, v in zip("RGB", self.gains, strict=True))
         if self.applied:
             return f"white balance ({method}): gains {g}, cast ΔE2000 {self.cast_de:.1f}"
         return f"white balance ({method}): left as shot ({self.reason})"
@@ -145,8 +145,8 @@ def _bright_neutral(px: np.ndarray, lin: np.ndarray, blown: np.ndarray) -> Balan
     members = live & (np.abs(chroma - centre) <= CLUSTER).all(1) & (y >= BACKDROP_FALLOFF * top)
     share = float(members.mean())
     if share < MIN_BACKDROP:
-        return Balance((1.0, 1.0, 1.0), False, f"the near-neutral backdrop covers only {100 * share:.1f} % of the photo",
-                       share=share)
+        return Balance((1.0, 1.0, 1.0), False,
+                       f"the near-neutral backdrop covers only {100 * share:.1f} % of the photo", share=share)
     return _from_white(lin[members].mean(0), share)
 
 

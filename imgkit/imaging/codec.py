@@ -58,7 +58,8 @@ def sniff(data: bytes) -> None:
     if not data:
         raise Rejected("empty file (0 bytes); the copy or upload was probably interrupted")
     if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
-        raise Rejected("HEIC/HEIF photo: not supported, export it as JPEG (iPhone: Settings > Camera > Formats > Most Compatible)")
+        raise Rejected("HEIC/HEIF photo: not supported, export it as JPEG "
+                       "(iPhone: Settings > Camera > Formats > Most Compatible)")
 
 
 def open_image(data: bytes, *, max_pixels: int, formats: tuple[str, ...]) -> Image.Image:

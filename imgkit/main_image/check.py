@@ -26,8 +26,8 @@ from PIL import Image
 from imgkit.colour.conversions import whiteness_distance
 from imgkit.errors import ConfigError
 from imgkit.findings import ERROR, INFO, WARNING, Finding
-from imgkit.imaging.background import bbox, box_mask, content_mask, distance_map, dominant_colour, ring_mask
 from imgkit.imaging.colours import hex_of
+from imgkit.main_image.background import bbox, box_mask, content_mask, distance_map, dominant_colour, ring_mask
 from imgkit.main_image.copy_rules import text_problems
 from imgkit.profile import MainImage, Profile
 from imgkit.store.files import sha256_bytes
@@ -79,7 +79,10 @@ def check_main_image(target, profile: Profile, spec: dict | None = None) -> list
         found += _file_rules(path, data, image, m, file)
         if spec is None:
             spec = _sidecar(path, data, found, file)
-    add = lambda rule, sev, msg: found.append(Finding(rule, sev, msg, file))
+
+    def add(rule: str, severity: str, message: str) -> None:
+        found.append(Finding(rule, severity, message, file))
+
 
     rgb = _rgb(image, add)
     h, w = rgb.shape[:2]

@@ -20,8 +20,8 @@ from imgkit import __version__
 from imgkit.errors import Rejected
 from imgkit.findings import ERROR
 from imgkit.imaging import codec as imaging
-from imgkit.imaging.background import bbox, border_connected, distance_map, dominant_colour, ring_mask
 from imgkit.imaging.colours import hex_of
+from imgkit.main_image.background import bbox, border_connected, distance_map, dominant_colour, ring_mask
 from imgkit.main_image.render import Refused, Rendered, encode
 from imgkit.profile import Profile
 from imgkit.store.files import sha256_bytes
@@ -132,7 +132,8 @@ def make(photo: Path, profile: Profile, *, fmt: str) -> Rendered:
     sidecar = {
         "schema": 1, "imgkit": __version__, "kind": "product",
         "profile": {"name": profile.name, "path": str(profile.path)},
-        "image": {"format": fmt, "width": m.width, "height": m.height, "bytes": len(data), "sha256": sha256_bytes(data)},
+        "image": {"format": fmt, "width": m.width, "height": m.height, "bytes": len(data),
+                  "sha256": sha256_bytes(data)},
         "source": {"file": str(photo), "size": list(im.size), "background": hex_of(bg)},
         "background": m.background, **placed, "warnings": warnings + more,
     }

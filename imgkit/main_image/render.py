@@ -64,7 +64,8 @@ def parse_colour(text: str) -> tuple[int, int, int]:
     try:
         return ImageColor.getrgb(text.strip())[:3]
     except (ValueError, AttributeError):
-        raise Refused([f"background {text!r} is not a colour (use #1f4e8c, rgb(31,78,140) or a name like navy)"]) from None
+        raise Refused([f"background {text!r} is not a colour "
+                       "(use #1f4e8c, rgb(31,78,140) or a name like navy)"]) from None
 
 
 def background_problem(rgb, m: MainImage) -> str | None:

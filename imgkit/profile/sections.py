@@ -30,7 +30,8 @@ class Input:
     formats: tuple[str, ...] = ("JPEG", "MPO", "PNG", "WEBP", "TIFF", "BMP", "AVIF")
     max_pixels: int = field(default=100_000_000, metadata={"check": lambda v: _check(v > 0, "> 0")})
     max_bytes: int = field(default=300_000_000, metadata={"check": lambda v: _check(v > 0, "> 0")})
-    multi_frame: str = field(default="reject", metadata={"check": lambda v: _check(v in ("reject", "first"), "'reject' or 'first'")})
+    multi_frame: str = field(default="reject", metadata={"check": lambda v: _check(
+        v in ("reject", "first"), "'reject' or 'first'")})
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,10 @@ class Detail:
     width: int = field(default=710, metadata={"check": lambda v: _check(16 <= v <= 10000, "16..10000")})
     allow_upscale: bool = False
     quality: int = field(default=90, metadata={"check": lambda v: _check(1 <= v <= 100, "1..100")})
-    subsampling: str = field(default="4:2:0", metadata={"check": lambda v: _check(v in ("4:4:4", "4:2:2", "4:2:0"), "'4:4:4', '4:2:2' or '4:2:0'")})
-    background: str = field(default="#ffffff", metadata={"check": lambda v: _check(bool(re.fullmatch(r"#[0-9a-fA-F]{6}", v)), "a colour like '#ffffff'")})
+    subsampling: str = field(default="4:2:0", metadata={"check": lambda v: _check(
+        v in ("4:4:4", "4:2:2", "4:2:0"), "'4:4:4', '4:2:2' or '4:2:0'")})
+    background: str = field(default="#ffffff", metadata={"check": lambda v: _check(
+        bool(re.fullmatch(r"#[0-9a-fA-F]{6}", v)), "a colour like '#ffffff'")})
     # a JPEG is decoded at 1/2, 1/4 or 1/8 size as far as it stays decode_margin x width wide:
     # 2.0 keeps a clean Lanczos shrink (24 MP: 1/4); 1.0 is fastest (24 MP: 1/8), a little softer
     decode_margin: float = field(default=2.0, metadata={"check": lambda v: _check(1.0 <= v <= 8.0, "1.0..8.0")})
@@ -51,10 +54,13 @@ class Watermark:
     text: str = ""
     font: str = ""
     opacity: float = field(default=0.6, metadata={"check": lambda v: _check(0 < v <= 1, "0 < opacity <= 1")})
-    width: float = field(default=0.22, metadata={"check": lambda v: _check(0 < v <= 1, "a fraction of the image width, 0 < w <= 1")})
-    position: str = field(default="bottom-right", metadata={"check": lambda v: _check(v in POSITIONS, " / ".join(POSITIONS))})
+    width: float = field(default=0.22, metadata={"check": lambda v: _check(
+        0 < v <= 1, "a fraction of the image width, 0 < w <= 1")})
+    position: str = field(default="bottom-right", metadata={"check": lambda v: _check(
+        v in POSITIONS, " / ".join(POSITIONS))})
     margin: float = field(default=0.03, metadata={"check": lambda v: _check(0 <= v < 0.5, "0 <= margin < 0.5")})
-    color: str = field(default="#ffffff", metadata={"check": lambda v: _check(bool(re.fullmatch(r"#[0-9a-fA-F]{6}", v)), "a colour like '#ffffff'")})
+    color: str = field(default="#ffffff", metadata={"check": lambda v: _check(
+        bool(re.fullmatch(r"#[0-9a-fA-F]{6}", v)), "a colour like '#ffffff'")})
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,8 @@ LINK_WORDS = ("扫码", "掃碼", "扫一扫", "掃一掃", "二维码", "二維
 @dataclass(frozen=True)
 class MainImage:
     """[main_image]: marketplace main image rules (S1 service image by default). Boxes are x, y, w, h px."""
-    kind: str = field(default="service", metadata={"check": lambda v: _check(v in ("service", "product"), "'service' or 'product'")})
+    kind: str = field(default="service", metadata={"check": lambda v: _check(
+        v in ("service", "product"), "'service' or 'product'")})
     width: int = field(default=400, metadata={"check": lambda v: _check(16 <= v <= 10000, "16..10000")})
     height: int = field(default=400, metadata={"check": lambda v: _check(16 <= v <= 10000, "16..10000")})
     exact_size: bool = True
@@ -91,7 +98,8 @@ class MainImage:
     formats: tuple[str, ...] = ("PNG", "JPEG")
     max_bytes: int = field(default=3_000_000, metadata={"check": lambda v: _check(v > 0, "> 0")})
     background: str = field(default="#1f4e8c", metadata=_COLOUR)
-    background_rule: str = field(default="not-white", metadata={"check": lambda v: _check(v in ("not-white", "white", "any"), "'not-white', 'white' or 'any'")})
+    background_rule: str = field(default="not-white", metadata={"check": lambda v: _check(
+        v in ("not-white", "white", "any"), "'not-white', 'white' or 'any'")})
     white_delta_e: float = field(default=12.0, metadata={"check": lambda v: _check(0 <= v <= 100, "0..100 (ΔE*ab)")})
     tolerance: float = field(default=3.0, metadata={"check": lambda v: _check(0 < v <= 50, "0 < ΔE*ab <= 50")})
     coverage: float = field(default=0.99, metadata={"check": lambda v: _check(0.5 <= v <= 1, "0.5..1")})
@@ -111,7 +119,8 @@ class MainImage:
     font: str = ""
     font_index: int = field(default=0, metadata={"check": lambda v: _check(0 <= v <= 64, "0..64")})
     font_fallback: bool = True
-    text_color: str = field(default="auto", metadata={"check": lambda v: _check(v == "auto" or bool(re.fullmatch(r"#[0-9a-fA-F]{6}", v)), "'auto' or a colour like '#ffffff'")})
+    text_color: str = field(default="auto", metadata={"check": lambda v: _check(
+        v == "auto" or bool(re.fullmatch(r"#[0-9a-fA-F]{6}", v)), "'auto' or a colour like '#ffffff'")})
     min_font_px: int = field(default=14, metadata={"check": lambda v: _check(6 <= v <= 200, "6..200")})
     stroke_width: int = field(default=0, metadata={"check": lambda v: _check(0 <= v <= 20, "0..20 px")})
     stroke_color: str = field(default="#000000", metadata=_COLOUR)
@@ -163,7 +172,8 @@ def _corners(v) -> tuple[Any, str | None]:
     if v == []:
         return (), None
     num = lambda c: isinstance(c, (int, float)) and not isinstance(c, bool) and 0 <= c < 1e6  # noqa: E731
-    if not (isinstance(v, list) and len(v) == 4 and all(isinstance(q, list) and len(q) == 2 and all(map(num, q)) for q in v)):
+    if not (isinstance(v, list) and len(v) == 4
+            and all(isinstance(q, list) and len(q) == 2 and all(map(num, q)) for q in v)):
         return v, expected
     pts = tuple((float(x), float(y)) for x, y in v)
 
@@ -189,8 +199,10 @@ class Validate:
     min_height: int = field(default=100, metadata={"check": lambda v: _check(1 <= v <= 65500, "1..65500")})
     max_height: int = field(default=2000, metadata={"check": lambda v: _check(1 <= v <= 65500, "1..65500")})
     watermark_min_score: float = field(default=0.82, metadata={"check": lambda v: _check(0 < v < 1, "0 < score < 1")})
-    watermark_min_width: float = field(default=0.08, metadata={"check": lambda v: _check(0.01 <= v <= 1, "0.01..1 of the width")})
-    watermark_max_width: float = field(default=0.6, metadata={"check": lambda v: _check(0.01 <= v <= 1, "0.01..1 of the width")})
+    watermark_min_width: float = field(default=0.08, metadata={"check": lambda v: _check(
+        0.01 <= v <= 1, "0.01..1 of the width")})
+    watermark_max_width: float = field(default=0.6, metadata={"check": lambda v: _check(
+        0.01 <= v <= 1, "0.01..1 of the width")})
     require_facts: bool = False      # R7: the first image of every item carries the facts panel
     require_captions: bool = False   # R4: images 02..N carry a selling-point caption
 
@@ -277,12 +289,15 @@ class Page:
     margin: int = field(default=20, metadata={"check": lambda v: _check(0 <= v <= 1000, "0..1000 px")})
     spacing: int = field(default=20, metadata={"check": lambda v: _check(0 <= v <= 1000, "0..1000 px")})
     background: str = field(default="#ffffff", metadata=_COLOUR)
-    heading: str = field(default="{title}", metadata={"check": lambda v: _check(_heading_ok(v), "one line using only {title} and {item}")})
+    heading: str = field(default="{title}", metadata={"check": lambda v: _check(
+        _heading_ok(v), "one line using only {title} and {item}")})
     heading_size: int = field(default=36, metadata={"check": lambda v: _check(8 <= v <= 400, "8..400 px")})
-    heading_height: int = field(default=0, metadata={"check": lambda v: _check(0 <= v <= 2000, "0..2000 px (0: twice heading_size)")})
+    heading_height: int = field(default=0, metadata={"check": lambda v: _check(
+        0 <= v <= 2000, "0..2000 px (0: twice heading_size)")})
     heading_color: str = field(default="#222222", metadata=_COLOUR)
     sections: tuple[str, ...] = field(default=PAGE_SECTIONS, metadata={"check": lambda v: _check(
-        "details" in v and len(set(v)) == len(v) and set(v) <= set(PAGE_SECTIONS), "'details' once, optionally 'heading' once")})
+        "details" in v and len(set(v)) == len(v) and set(v) <= set(PAGE_SECTIONS),
+        "'details' once, optionally 'heading' once")})
     quality: int = field(default=90, metadata={"check": lambda v: _check(1 <= v <= 100, "1..100")})
     in_build: bool = False
 

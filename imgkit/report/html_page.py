@@ -3,7 +3,8 @@
 Inline CSS and a few lines of JS (filter and sort by status); thumbnails are small WebP files
 beside the page (at most 120x180 px, a few KB, ``loading="lazy"``): in ``.imgkit/thumbs/`` of
 a build tree (kept out of the deliverables), else in ``thumbs/``. They are named by the file
-they show (hashed) plus its size and mtime, so a re-run makes thumbnails only for what changed. ``build`` writes it from what it knows (headers, names, counts, rejections);
+they show (hashed) plus its size and mtime, so a re-run makes thumbnails only for what changed.
+``build`` writes it from what it knows (headers, names, counts, rejections);
 ``validate --html`` writes it from every rule.
 """
 
@@ -108,8 +109,10 @@ def render(c: dict) -> str:
     return PAGE.format(
         title=_e(c["title"]), kind=_e(c["kind"]), target=_e(c["target"]), profile=_e(c["profile"]),
         generated=_e(c["generated"]), cards=card_html, note=f'<p class="note">{_e(c["note"])}</p>' if c["note"] else "",
-        rejected=f'<details open><summary>Files rejected ({len(c["rejections"])})</summary><ul class="rej">{rejected}</ul></details>' if rejected else "",
-        loose=f'<details open><summary>Not about one item</summary><ul class="findings">{loose}</ul></details>' if loose else "",
+        rejected=(f'<details open><summary>Files rejected ({len(c["rejections"])})</summary>'
+                  f'<ul class="rej">{rejected}</ul></details>') if rejected else "",
+        loose=(f'<details open><summary>Not about one item</summary>'
+               f'<ul class="findings">{loose}</ul></details>') if loose else "",
         rows="".join(rows) or '<p class="muted">no items</p>', css=CSS, js=JS)
 
 
@@ -121,20 +124,23 @@ main{max-width:1400px;margin:0 auto;padding:16px 20px}h1{font-size:20px;margin:0
 .card{background:var(--bg);border:1px solid var(--line);border-radius:8px;padding:8px 14px;min-width:110px}
 .card span{display:block;font-size:24px;font-weight:600}.card.items_blocked span,.card.rejected span{color:var(--fail)}
 .card.items_ready span{color:var(--pass)}
-.bar{display:flex;gap:8px;align-items:center;margin:10px 0;position:sticky;top:0;background:#fff;padding:6px 0;z-index:1}
+.bar{display:flex;gap:8px;align-items:center;margin:10px 0;\
+position:sticky;top:0;background:#fff;padding:6px 0;z-index:1}
 .bar button{border:1px solid var(--line);background:var(--bg);border-radius:6px;padding:4px 10px;cursor:pointer}
 .bar button[aria-pressed=true]{background:#1f2328;color:#fff}
 .item{border:1px solid var(--line);border-left:6px solid var(--line);border-radius:8px;margin:10px 0;padding:8px 12px}
 .item.pass{border-left-color:var(--pass)}.item.warn{border-left-color:var(--warn)}.item.fail{border-left-color:var(--fail)}
 .item header{display:flex;gap:10px;align-items:center}.item h2{font-size:16px;margin:0}
 .row{display:flex;gap:16px;align-items:flex-start}.thumbs{display:flex;flex-wrap:wrap;gap:8px;flex:3;align-items:flex-start}
-figure{position:relative;margin:0;width:128px;border:2px solid var(--line);border-radius:6px;padding:2px;background:var(--bg)}
+figure{position:relative;margin:0;width:128px;border:2px solid var(--line);\
+border-radius:6px;padding:2px;background:var(--bg)}
 figure.fail{border-color:var(--fail)}figure.warn{border-color:var(--warn)}
 figure img{display:block;margin:0 auto;max-width:120px;height:auto}
 figure .badge{position:absolute;top:4px;left:4px}
 figcaption{font-size:11px;color:#59636e;text-align:center}
 .nothumb{height:90px;display:flex;align-items:center;justify-content:center;color:#59636e}
-.badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:11px;font-weight:600;color:#fff;text-transform:uppercase}
+.badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:11px;\
+font-weight:600;color:#fff;text-transform:uppercase}
 .badge.pass{background:var(--pass)}.badge.warn{background:var(--warn)}.badge.fail{background:var(--fail)}
 .findings{flex:2;margin:0;padding-left:18px}.findings li.error{color:var(--fail)}.findings li.warning{color:var(--warn)}
 .findings li.ok{color:var(--pass);list-style:none;margin-left:-18px}.findings code{font-size:12px}
@@ -176,7 +182,8 @@ PAGE = """<!doctype html>
 <button type="button" data-filter="fail" aria-pressed="false">fail</button>
 <button type="button" data-filter="warn" aria-pressed="false">warn</button>
 <button type="button" data-filter="pass" aria-pressed="false">pass</button>
-<label>sort <select id="sort"><option value="item">by item</option><option value="status">failing first</option></select></label>
+<label>sort <select id="sort">\
+<option value="item">by item</option><option value="status">failing first</option></select></label>
 </div>
 <div id="items">{rows}</div>
 </main><script>{js}</script></body></html>

@@ -92,7 +92,7 @@ def cuts(blocks: list[Block], height: int, limit: int) -> list[tuple[int, int]]:
     and the bottom margin are together taller than a slice.
     """
     edges = [0, *(v for b in blocks for v in (b.top, b.bottom)), height]
-    gaps = list(zip(edges[0::2], edges[1::2]))[:-1]   # the gap after the last block is no cut
+    gaps = list(zip(edges[0::2], edges[1::2], strict=True))[:-1]   # the gap after the last block is no cut
     out, y0 = [], 0
     while y0 < height:
         t = y0 + limit

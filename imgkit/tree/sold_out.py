@@ -124,7 +124,7 @@ def _apply(out: Path, item: str, profile: Profile, state: State, sources: dict[i
                 "files": [{"index": idx, "detail": str(path.relative_to(out)), "sha256": s.sha256,
                            "profile_fp": s.profile_fp, "decoration": s.decoration}
                           for idx, s, path, *_ in rendered]}
-    for idx, _s, path, *_ in rendered:
+    for _idx, _s, path, *_ in rendered:
         shutil.copy2(path, op / path.name)
     atomic_write(op / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())
     state.set_marks(item, after)

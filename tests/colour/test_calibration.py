@@ -184,7 +184,8 @@ def test_colour_profile_keys_load_validate_and_feed_calibration(tmp_path):
     }
     bad_corners = ([[0, 0], [100, 0], [0, 100], [20, 20]], [[0, 0], [10, 0], [20, 0], [30, 0]],
                    [[0, 0], [10, 0], [10, "x"], [0, 10]], [[0, 0], [10, 0], [10, -1], [0, 10]])
-    cases = [(k, v, m) for k, (v, m) in bad.items()] + [("chart_corners", c, "chart_corners must be") for c in bad_corners]
+    cases = ([(k, v, m) for k, (v, m) in bad.items()]
+             + [("chart_corners", c, "chart_corners must be") for c in bad_corners])
     for n, (key, value, message) in enumerate(cases):
         path = write_profile(tmp_path / f"bad{n}.toml", colour={key: value})
         with pytest.raises(ProfileError, match=f"{path}: \\[colour\\] {message}"):

@@ -107,7 +107,8 @@ def test_fits_recover_known_transforms():
 
 def test_white_constraint_maps_white_exactly():
     m = _patches()
-    r = m @ np.array([[1.2, 0.1, 0], [0, 0.9, 0.1], [0.1, 0, 1.1]]).T + np.random.default_rng(1).normal(0, 0.01, m.shape)
+    r = (m @ np.array([[1.2, 0.1, 0], [0, 0.9, 0.1], [0.1, 0, 1.1]]).T
+         + np.random.default_rng(1).normal(0, 0.01, m.shape))
     m[0], r[0] = [0.7, 0.65, 0.5], [0.85, 0.86, 0.84]
     for method in ("matrix", "root-polynomial", "diagonal"):
         f = ccm.fit(method, m, r, white=0, refine=False)
@@ -161,7 +162,10 @@ def _timed(fn, *args):
     return time.perf_counter() - t
 
 
-def _lit_unevenly(slope, cast=np.array([[0.9, 0.1, 0], [0.05, 0.8, 0.05], [0, 0.1, 0.6]])):
+CAST = np.array([[0.9, 0.1, 0], [0.05, 0.8, 0.05], [0, 0.1, 0.6]])
+
+
+def _lit_unevenly(slope, cast=CAST):
     """The chart through a 3×3 cast, under light that changes by exp(a·x + b·y) across it,
     with a little sensor noise."""
     from imgkit.colour import falloff

@@ -33,7 +33,7 @@ def test_vectorised_over_an_image_and_float_input_agrees():
     rgb = np.array([[c for c, _ in KNOWN]] * 3, np.uint8)  # (3, 10, 3)
     lab = srgb_to_lab(rgb)
     assert lab.shape == rgb.shape
-    assert_allclose(lab[2], [l for _, l in KNOWN], atol=2e-3)
+    assert_allclose(lab[2], [expected for _, expected in KNOWN], atol=2e-3)
     assert_allclose(srgb_to_lab(rgb / 255.0), lab, atol=1e-9)
 
 

@@ -141,7 +141,8 @@ def test_captions_only_where_the_sheet_has_an_entry(cli, shoot, plain, tmp_path)
     out = tmp_path / "out"
     build(cli, shoot, out)
     for idx in range(2, 7):
-        got, base = pixels(out / f"detail/A1001/A1001-{idx:02d}.jpg"), pixels(plain / f"detail/A1001/A1001-{idx:02d}.jpg")
+        got, base = (pixels(out / f"detail/A1001/A1001-{idx:02d}.jpg"),
+                     pixels(plain / f"detail/A1001/A1001-{idx:02d}.jpg"))
         if idx in (2, 4):
             assert got.shape[0] > base.shape[0] + 40, f"{idx}: caption band"
             band = got[base.shape[0]:]

@@ -46,7 +46,8 @@ class Watch:
         deadline = time.monotonic() + timeout
         while self.count(pattern) < n:
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"waited for {n} x {pattern!r}; got {self.count(pattern)}:\n" + "\n".join(self.lines[-30:]))
+                raise AssertionError(f"waited for {n} x {pattern!r}; got {self.count(pattern)}:\n"
+                                     + "\n".join(self.lines[-30:]))
             time.sleep(0.05)
 
     def stop(self) -> int:
@@ -124,7 +125,8 @@ def test_200_files_dropped_at_once_are_each_processed_once(dirs, tmp_path, mode)
     for k in range(4):                           # one batch per folder: indices 1..50 in name order
         names = sorted(p.name for p in (out / "detail" / f"B{k}").iterdir())
         assert names == [f"B{k}-{i:02d}.jpg" for i in range(1, 51)]
-        assert (out / "raw" / f"B{k}" / f"B{k}-07.jpg").read_bytes() == (inbox / f"B{k}" / f"b{k}_0006.jpg").read_bytes()
+        assert ((out / "raw" / f"B{k}" / f"B{k}-07.jpg").read_bytes()
+                == (inbox / f"B{k}" / f"b{k}_0006.jpg").read_bytes())
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -82,7 +82,8 @@ def test_adobe_rgb_is_converted_through_its_profile(plain):
 
 def test_16_bit_png_scales_without_wraparound(plain):
     out = render(plain, "ljt__monkey16.png")
-    src = Image.open(DATA / "ljt__monkey16.png").convert("RGB").resize((out.shape[1], out.shape[0]), Image.Resampling.LANCZOS)
+    src = Image.open(DATA / "ljt__monkey16.png").convert("RGB").resize((out.shape[1], out.shape[0]),
+                                                                       Image.Resampling.LANCZOS)
     assert np.abs(out - np.asarray(src, np.float32)).mean() < 4
 
 
@@ -131,7 +132,8 @@ def test_decode_margin_one_renders_a_close_710px_image(tmp_path):
     made = {}
     for margin in (2.0, 1.0):
         prof = profiles.load(str(write_profile(tmp_path / f"{margin}.toml", detail={"decode_margin": margin})))
-        made[margin] = np.asarray(Image.open(io.BytesIO(detail.run(prof, buf.getvalue()).outputs["detail"])), np.float32)
+        made[margin] = np.asarray(Image.open(io.BytesIO(detail.run(prof, buf.getvalue()).outputs["detail"])),
+                                  np.float32)
     assert made[1.0].shape == made[2.0].shape and made[1.0].shape[1] == 710
     diff = np.abs(made[1.0] - made[2.0]).mean()
     assert 0 < diff < 3.0, f"softer but close: mean difference {diff:.2f}"

@@ -83,5 +83,6 @@ def test_cli_missing_font_without_fallback_exits_2_and_writes_nothing(cli, tmp_p
 def test_cli_warns_when_it_falls_back(cli, tmp_path):
     p = tmp_path / "loose.toml"
     p.write_text('[main_image]\nfont = "brand.ttf"\n')
-    r = cli("main-image", "--logo", SAMPLE_LOGO, "--company", "禾木", "--copy", "好物", "-p", p, "-o", tmp_path / "m.png")
+    r = cli("main-image", "--logo", SAMPLE_LOGO, "--company", "禾木", "--copy", "好物", "-p", p,
+            "-o", tmp_path / "m.png")
     assert r.exit_code == 0 and "warning: [main_image] font" in r.stderr and "WenQuanYi Micro Hei" in r.stderr

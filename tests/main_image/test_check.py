@@ -103,14 +103,16 @@ def test_with_a_spec_the_texts_are_checked(tmp_path):
     assert rules(ok) == [] and "main.text.unchecked" not in rules(ok, "info")
     bad = check_main_image(path, SERVICE, {"company": "官方旗舰店", "copy": "全网第一 品质保证到家 www.a.cn"})
     assert rules(bad) == ["main.copy.length", "main.text.banned", "main.text.link"]
-    blank = check_main_image(save(hand_made(texts=False), tmp_path / "b.png"), SERVICE, {"company": "禾木", "copy": "好"})
+    blank = check_main_image(save(hand_made(texts=False), tmp_path / "b.png"), SERVICE,
+                             {"company": "禾木", "copy": "好"})
     assert rules(blank) == ["main.text.missing"]
 
 
 def test_generated_image_sidecar_is_read_and_edits_are_noticed(cli, tmp_path):
     from tests.main_image.test_render import SAMPLE_LOGO
     out = tmp_path / "main.png"
-    assert cli("main-image", "--logo", SAMPLE_LOGO, "--company", "禾木家居", "--copy", "正品保障", "-o", out).exit_code == 0
+    assert cli("main-image", "--logo", SAMPLE_LOGO, "--company", "禾木家居", "--copy", "正品保障",
+               "-o", out).exit_code == 0
     assert rules(check_main_image(out, SERVICE), "info") == ["main.measure"]  # texts checked from the sidecar
     side = out.with_name("main.png.json")
     data = json.loads(side.read_text())

@@ -27,7 +27,8 @@ def product_box(arr, tol=15):
 
 def test_taobao_white_background_from_a_photo(cli, tmp_path, corpus):
     out = tmp_path / "A1001-main.jpg"
-    r = cli("main-image", "--from-photo", corpus / "products" / "p24__skipping-rope.jpg", "-p", "taobao-item", "-o", out)
+    r = cli("main-image", "--from-photo", corpus / "products" / "p24__skipping-rope.jpg", "-p", "taobao-item",
+            "-o", out)
     assert r.exit_code == 0, r.stderr
     arr = np.asarray(Image.open(out).convert("RGB"))
     assert arr.shape == (800, 800, 3) and out.stat().st_size <= 3_000_000
@@ -43,7 +44,8 @@ def test_taobao_white_background_from_a_photo(cli, tmp_path, corpus):
 
 def test_amazon_main_image_measures_fill_and_purity(cli, tmp_path, corpus):
     out = tmp_path / "amazon.jpg"
-    r = cli("main-image", "--from-photo", corpus / "products" / "p18__running-shoe-black.jpg", "-p", "amazon-main", "-o", out)
+    r = cli("main-image", "--from-photo", corpus / "products" / "p18__running-shoe-black.jpg", "-p", "amazon-main",
+            "-o", out)
     assert r.exit_code == 0, r.stderr
     assert "enlarged 2.2x" in r.stderr  # a 1600 px photo for a 2000 px image: said, not refused
     arr = np.asarray(Image.open(out).convert("RGB"))

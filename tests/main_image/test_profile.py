@@ -19,7 +19,8 @@ def test_service_profile_holds_rule_s1():
 
 def test_main_image_section_is_not_in_the_detail_fingerprint(tmp_path):
     a = profiles.load(str(write_profile(tmp_path / "a.toml")))
-    b = profiles.load(str(write_profile(tmp_path / "b.toml", main_image={"background": "#123456", "copy_max_chars": 8})))
+    b = profiles.load(str(write_profile(tmp_path / "b.toml",
+                                        main_image={"background": "#123456", "copy_max_chars": 8})))
     assert b.main_image.background == "#123456"
     assert a.fingerprint == b.fingerprint
 

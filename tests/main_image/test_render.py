@@ -29,7 +29,8 @@ def draw_logo(path: Path, size=(300, 200), pad=20, fmt="PNG") -> Path:
     d = ImageDraw.Draw(im)
     d.rounded_rectangle((pad, pad, pad + w - 1, pad + h - 1), radius=min(w, h) // 5, fill=(232, 110, 20, 255))
     r = min(w, h) // 3
-    d.ellipse((pad + w // 2 - r, pad + h // 2 - r, pad + w // 2 + r, pad + h // 2 + r), outline="white", width=max(2, r // 5))
+    d.ellipse((pad + w // 2 - r, pad + h // 2 - r, pad + w // 2 + r, pad + h // 2 + r), outline="white",
+              width=max(2, r // 5))
     d.rectangle((pad + w // 8, pad + h - h // 6, pad + w - w // 8, pad + h - h // 10), fill="white")
     im.save(path, fmt)
     return path
@@ -194,7 +195,8 @@ def test_small_logo_is_a_warning_not_a_refusal(cli, tmp_path):
     ("禾木", "好物", "#f4f4f0", ["white or near-white"]),
     ("禾木", "好物", "not-a-colour", ["is not a colour"]),
     ("禾木", "", "#1f4e8c", ["the copy is empty"]),
-    ("禾木", "官方试用装 www.x.com", "white", ["characters, at most 10", "banned word(s): 试用, 官方", "link or QR text", "white or near-white"]),
+    ("禾木", "官方试用装 www.x.com", "white",
+     ["characters, at most 10", "banned word(s): 试用, 官方", "link or QR text", "white or near-white"]),
 ])
 def test_refusals_exit_1_one_line_each_nothing_written(cli, tmp_path, logo, company, copy, bg, words):
     result, out = make(cli, tmp_path, logo, company, copy, bg)

@@ -10,7 +10,8 @@ from tests.conftest import ROOT
 
 def test_terminal_gets_a_bar_and_pipes_get_lines(shoot, tmp_path):
     primary, secondary = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "imgkit", "build", str(shoot), "-o", str(tmp_path / "tty"), "-j", "1"],
+    proc = subprocess.Popen([sys.executable, "-m", "imgkit", "build", str(shoot), "-o", str(tmp_path / "tty"),
+                             "-j", "1"],
                             cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=secondary,
                             env={**os.environ, "TERM": "xterm"})
     os.close(secondary)
@@ -29,7 +30,8 @@ def test_terminal_gets_a_bar_and_pipes_get_lines(shoot, tmp_path):
     assert "processed: " not in tty_text                      # no per-file lines on a terminal
     assert "skipped: " in tty_text and "notes.txt" in tty_text # but refusals always
 
-    piped = subprocess.run([sys.executable, "-m", "imgkit", "build", str(shoot), "-o", str(tmp_path / "pipe"), "-j", "1"],
+    piped = subprocess.run([sys.executable, "-m", "imgkit", "build", str(shoot), "-o", str(tmp_path / "pipe"),
+                            "-j", "1"],
                            cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert piped.returncode == 0
     assert "\r" not in piped.stderr and "[####" not in piped.stderr

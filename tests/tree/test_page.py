@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from imgkit import profile as profiles
-from imgkit.build.session import build
+from imgkit.engine.session import build
 from imgkit.errors import ProfileError
 from imgkit.imaging.colours import rgb_of as rgb
 from imgkit.profile import Page
@@ -74,7 +74,7 @@ def test_compose_places_blocks_and_slices_stack_back_exactly():
     canvas, blocks = compose(images, heading, page)
     assert canvas.shape == (10 + page.band + 120 + 400 + 60 + 90 + 4 * 7 + 10, 300, 3)
     assert [b.kind for b in blocks] == ["heading", "image", "image", "image", "image"]
-    for b, src in zip(blocks, [heading, *images]):
+    for b, src in zip(blocks, [heading, *images], strict=True):
         assert np.array_equal(canvas[b.top:b.bottom, 10:290], src)
     ink = np.zeros(canvas.shape[0], bool)
     for b in blocks:
@@ -153,7 +153,8 @@ def test_two_items_share_the_template_layout(out, prof):
     top = 20 + band + 24   # margin, heading band, spacing: then the first image, on every page
     for i in pages:
         _, blocks, _ = compose_item(out, i, prof)
-        assert [(b.kind, b.top, b.height) for b in blocks[:2]] == [("heading", 20, band), ("image", top, blocks[1].height)]
+        assert [(b.kind, b.top, b.height) for b in blocks[:2]] == [("heading", 20, band),
+                                                                   ("image", top, blocks[1].height)]
     for i, p in pages.items():
         bleed = 8   # JPEG chroma blocks smear an edge over a few rows
         assert gaps[i][:20 - bleed].all() and gaps[i][20 + band + bleed:top - bleed].all(), i

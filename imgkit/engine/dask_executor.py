@@ -14,7 +14,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-from imgkit.build.work import Job, Result, process
+from imgkit.engine.work import Job, Result, process
 from imgkit.errors import ConfigError, OutputError
 from imgkit.profile import Profile
 

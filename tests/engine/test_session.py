@@ -19,7 +19,8 @@ def test_a_worker_killed_by_a_decoder_costs_only_that_file(cli, shoot, tmp_path,
     result = cli("build", shoot, "-o", tmp_path / "out", "-j", "2")
     assert result.exit_code == 1
     rejected = [line for line in result.stderr.splitlines() if line.startswith("rejected: ")]
-    assert rejected == [f"rejected: {shoot / 'A1002' / 'shoe-3.jpg'}: the decoder crashed on this file (worker process died)"]
+    assert rejected == [f"rejected: {shoot / 'A1002' / 'shoe-3.jpg'}: "
+                        "the decoder crashed on this file (worker process died)"]
     assert "16 processed" in result.stderr
     assert len(list((tmp_path / "out" / "detail").rglob("*.jpg"))) == 16
 
@@ -32,7 +33,7 @@ def test_a_source_read_whole_and_only_up_to_the_limit(tmp_path):
     import pytest
 
     from imgkit import profile as profiles
-    from imgkit.build.work import Job, _read
+    from imgkit.engine.work import Job, _read
     from imgkit.errors import Rejected
     prof = profiles.load()
     prof = dataclasses.replace(prof, input=dataclasses.replace(prof.input, max_bytes=5000))

@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from imgkit.build.scan import Candidate
+from imgkit.engine.scan import Candidate
 from imgkit.errors import ConfigError, Rejected
 from imgkit.naming import natural_key
 from imgkit.outcome import Outcome
@@ -44,7 +44,8 @@ def _use(path: Path, source: str) -> CalibrationUse:
     from imgkit.colour.calibration_file import calibration_id, load_calibration
     cal = load_calibration(path)
     digest = calibration_id(path)
-    summary = {"method": cal.fit.label, **{k: cal.summary[k] for k in ("mean_before", "max_before", "mean_after", "max_after")}}
+    summary = {"method": cal.fit.label,
+               **{k: cal.summary[k] for k in ("mean_before", "max_before", "mean_after", "max_after")}}
     return CalibrationUse(path, digest, source, summary)
 
 

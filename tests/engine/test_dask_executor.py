@@ -11,7 +11,7 @@ from dask.distributed import Client, LocalCluster  # noqa: E402
 from PIL import Image
 
 from imgkit import profile as profiles
-from imgkit.build.dask_executor import run_batch
+from imgkit.engine.dask_executor import run_batch
 from tests.conftest import photo_set, tree_hashes
 
 

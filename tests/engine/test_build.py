@@ -205,7 +205,10 @@ def test_two_workers_give_the_same_names(cli, shoot, tmp_path):
     build(cli, shoot, a)
     result = cli("build", shoot, "-o", b, "-j", "2")
     assert result.exit_code == 0
-    names = lambda o: sorted(p.relative_to(o).as_posix() for p in o.rglob("*") if p.suffix in (".jpg", ".JPG"))
+
+    def names(o):
+        return sorted(p.relative_to(o).as_posix() for p in o.rglob("*") if p.suffix in (".jpg", ".JPG"))
+
     assert names(a) == names(b)
 
 
@@ -245,5 +248,6 @@ def test_outputs_are_readable_by_others(cli, shoot, tmp_path):
     build(cli, shoot, out)
     mask = os.umask(0)
     os.umask(mask)
-    for path in [out / "detail" / "A1001" / "A1001-01.jpg", out / "raw" / "A1001" / "A1001-01.jpg", out / "report.json"]:
+    for path in [out / "detail" / "A1001" / "A1001-01.jpg", out / "raw" / "A1001" / "A1001-01.jpg",
+                 out / "report.json"]:
         assert path.stat().st_mode & 0o777 == 0o666 & ~mask, path

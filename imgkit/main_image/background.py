@@ -42,7 +42,8 @@ def dominant_colour(rgb: np.ndarray, mask: np.ndarray) -> tuple[int, int, int]:
 def distance_map(rgb: np.ndarray, colour) -> np.ndarray:
     """ΔE*ab of every pixel from ``colour`` (float32, shape (H, W))."""
     _check(rgb)
-    return delta_e76(srgb_to_lab(rgb, white="D65"), srgb_to_lab(np.asarray(colour, np.uint8), white="D65")).astype(np.float32)
+    return delta_e76(srgb_to_lab(rgb, white="D65"),
+                     srgb_to_lab(np.asarray(colour, np.uint8), white="D65")).astype(np.float32)
 
 
 def content_mask(distance: np.ndarray, tolerance: float, *, min_area: int = 4) -> np.ndarray:

@@ -23,10 +23,10 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from imgkit.build.scan import Candidate, Refusal, classify, order, sort_into
-from imgkit.build.session import Session, Summary
 from imgkit.detail import product_sheet as sheets
 from imgkit.detail.product_sheet import ProductSheet
+from imgkit.engine.scan import Candidate, Refusal, classify, order, sort_into
+from imgkit.engine.session import Session, Summary
 from imgkit.errors import ConfigError, OutputError
 from imgkit.outcome import Outcome
 from imgkit.profile import Profile

@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from imgkit.build import chart_photos as charts
-from imgkit.build.plan import make_plan
-from imgkit.build.publish import Publisher
-from imgkit.build.scan import Candidate, Refusal, scan
-from imgkit.build.work import Job, Result, finish, process
 from imgkit.detail import product_sheet as sheets
 from imgkit.detail.decoration import Decorations
 from imgkit.detail.product_sheet import ProductSheet
+from imgkit.engine import chart_photos as charts
+from imgkit.engine.plan import make_plan
+from imgkit.engine.publish import Publisher
+from imgkit.engine.scan import Candidate, Refusal, scan
+from imgkit.engine.work import Job, Result, finish, process
 from imgkit.errors import ConfigError, OutputError
 from imgkit.outcome import Outcome
 from imgkit.profile import Profile
@@ -141,7 +141,8 @@ class Session:
             data = as_dict(validate(self.out, self.profile, pixels=False, jobs=1, view=self.state.view()))
             write_build_page(summary, data)
 
-    def run(self, candidates: list[Candidate], refusals: list[Refusal], sheet: ProductSheet | None = None) -> list[Outcome]:
+    def run(self, candidates: list[Candidate], refusals: list[Refusal],
+            sheet: ProductSheet | None = None) -> list[Outcome]:
         """``sheet``: the product sheet whose facts and captions decorate the detail images."""
         outcomes = [Outcome(str(r.path), r.status, reason=r.reason) for r in refusals]
         try:
@@ -174,7 +175,7 @@ class Session:
         pending = Counter(j.item for j in plan.jobs)
         done: dict[str, list[Result]] = defaultdict(list)
         if self.executor == "dask" and plan.jobs:
-            from imgkit.build.dask_executor import execute_dask
+            from imgkit.engine.dask_executor import execute_dask
             results = execute_dask(plan.jobs, self.profile, self.staging, workers=self.jobs or cpu_count(),
                                    scheduler=self.scheduler)
         else:

@@ -6,9 +6,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from imgkit.build.scan import Candidate
-from imgkit.build.work import Job
 from imgkit.detail.decoration import Decorations
+from imgkit.engine.scan import Candidate
+from imgkit.engine.work import Job
 from imgkit.naming import natural_key
 from imgkit.outcome import Outcome
 from imgkit.profile import Profile

@@ -49,8 +49,10 @@ def test_a_chart_in_an_item_folder_calibrates_that_item(cli, tmp_path, chart_pho
     assert not any("colorchecker" in p.name for p in out.rglob("*.jpg"))
     shoes = [f for f in report["files"] if f.get("item") == "A1002" and f["status"] == "processed"]
     assert all(f["calibration"]["file"] == cal["file"] for f in shoes)
-    assert np.abs(pixels(out / "detail/A1002/A1002-02.jpg") - pixels(tmp_path / "plain/detail/A1002/A1002-02.jpg")).mean() > 1.0
-    assert np.abs(pixels(out / "detail/A1001/A1001-02.jpg") - pixels(tmp_path / "plain/detail/A1001/A1001-02.jpg")).mean() < 0.5
+    assert np.abs(pixels(out / "detail/A1002/A1002-02.jpg")
+                  - pixels(tmp_path / "plain/detail/A1002/A1002-02.jpg")).mean() > 1.0
+    assert np.abs(pixels(out / "detail/A1001/A1001-02.jpg")
+                  - pixels(tmp_path / "plain/detail/A1001/A1001-02.jpg")).mean() < 0.5
     assert (out / "calibration").is_dir() and len(list((out / "calibration").glob("*.png"))) == 1
     db = sqlite3.connect(out / ".imgkit" / "state.sqlite")
     rows = dict(db.execute("SELECT item, max(delta_e) FROM sources GROUP BY item").fetchall())
@@ -136,7 +138,8 @@ def test_profile_methods_shape_the_build_calibration_and_a_change_recalibrates(c
     out = tmp_path / "out"
     result = cli("build", src, "-o", out, "-j", "1", "--json")
     assert result.exit_code == 0, result.stderr
-    default_method = next(f for f in json.loads(result.stdout)["files"] if f["status"] == "chart")["calibration"]["method"]
+    default_method = next(f for f in json.loads(result.stdout)["files"]
+                          if f["status"] == "chart")["calibration"]["method"]
     only = "diagonal" if default_method != "diagonal" else "matrix"
     prof = write_profile(tmp_path / "p.toml", colour={"methods": [only]})
     result = cli("build", src, "-o", out, "-j", "1", "-p", prof, "--json")

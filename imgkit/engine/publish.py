@@ -7,9 +7,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from imgkit.build.plan import Plan
-from imgkit.build.work import Result
 from imgkit.detail.decoration import Decoration, Decorations
+from imgkit.engine.plan import Plan
+from imgkit.engine.work import Result
 from imgkit.naming import natural_key, next_indices, output_name
 from imgkit.outcome import Outcome
 from imgkit.profile import Profile
@@ -44,7 +44,8 @@ class Publisher:
                     rejected_rows.append(FileRow(str(c.path), c.size, c.mtime_ns, r.sha256, "rejected",
                                                  r.reason, self.profile.fingerprint))
                 for f in self.plan.followers.get(r.sha256 or "", []):
-                    outcomes.append(Outcome(str(f.path), "rejected", item, reason=f"same content as {c.path}: {r.reason}"))
+                    outcomes.append(Outcome(str(f.path), "rejected", item,
+                                            reason=f"same content as {c.path}: {r.reason}"))
             elif c.index is not None:
                 rerender.append(r)
             elif r.sha256 in self.sources:  # same bytes met twice in one run
