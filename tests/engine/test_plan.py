@@ -65,23 +65,6 @@ def run(src: Path, out: Path, prof, state: State, *, decorations=None, calibrati
 
 
 @pytest.fixture
-def prof(tmp_path):
-    return profiles.load(str(write_profile(tmp_path / "p.toml")))
-
-
-@pytest.fixture
-def out(tmp_path):
-    return tmp_path / "out"
-
-
-@pytest.fixture
-def state(out):
-    s = State(out / ".imgkit" / "state.sqlite")
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def src(tmp_path):
     """Item P with three photos (s0..s2 get indices 1..3), item Q with two."""
     src = tmp_path / "src"

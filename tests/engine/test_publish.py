@@ -77,23 +77,6 @@ class Pass:
                          finish=recorded)
 
 
-@pytest.fixture
-def prof(tmp_path):
-    return profiles.load(str(write_profile(tmp_path / "p.toml")))
-
-
-@pytest.fixture
-def out(tmp_path):
-    return tmp_path / "out"
-
-
-@pytest.fixture
-def state(out):
-    s = State(out / ".imgkit" / "state.sqlite")
-    yield s
-    s.close()
-
-
 def test_new_photos_are_numbered_by_capture_time_then_natural_name(tmp_path, out, state, prof):
     src = tmp_path / "src"
     shot(src / "P" / "a.jpg", 0, captured="2024:05:01 10:00:09")
