@@ -66,4 +66,4 @@ def main() -> None:
 
 
 # each module registers its commands on ``main``
-from imgkit.cli import build, calibrate, main_image, mark, page, validate, watch  # noqa: E402,F401
+from imgkit.cli import build, calibrate, main_image, mark, page, renumber, validate, watch  # noqa: E402,F401

@@ -27,9 +27,11 @@ from imgkit.errors import ConfigError
               help="Colour calibration JSON (from imgkit calibrate) for every photo, instead of charts in SRC.")
 @click.option("--items", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Product sheet (CSV: item, name, colour, …, selling_points) [default: SRC/items.csv].")
+@click.option("--prune", is_flag=True,
+              help="Retire published images whose source is gone: their files go to history, the item closes up.")
 @click.option("--json", "as_json", is_flag=True, help="Print every output and rejection as JSON on stdout.")
 def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: str,
-          scheduler: str | None, calibration: Path | None, items: Path | None, as_json: bool) -> None:
+          scheduler: str | None, calibration: Path | None, items: Path | None, prune: bool, as_json: bool) -> None:
     """Process a shoot folder: name, size, watermark; keep the raw originals.
 
     The item number is the first folder under SRC (SRC/A1023/IMG_0001.JPG) or, for files
@@ -52,12 +54,18 @@ def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: s
         prof = profiles.load(profile_spec)
         with Progress(sys.stderr) as progress:
             summary = run_build(src, out, prof, jobs=jobs, on_event=progress.event,
-                                executor=executor, scheduler=scheduler, calibration=calibration, items=items)
+                                executor=executor, scheduler=scheduler, calibration=calibration, items=items,
+                                prune=prune)
     if as_json:
         click.echo(to_json(summary))
     c = summary.count
     charts = f", {c('chart')} colour chart{'s' if c('chart') != 1 else ''}" if c("chart") else ""
-    click.echo(f"imgkit: {c('processed')} processed, {c('up_to_date')} up to date, "
+    replaced = f"{c('replaced')} replaced, " if c("replaced") else ""
+    gone = sum(not g.retired for g in summary.gone)
+    retired = len(summary.gone) - gone
+    charts += f", {gone} gone (kept; --prune retires them)" if gone else ""
+    charts += f", {retired} retired" if retired else ""
+    click.echo(f"imgkit: {c('processed')} processed, {replaced}{c('up_to_date')} up to date, "
                f"{c('duplicate')} duplicate, {c('skipped')} skipped, {c('rejected')} rejected{charts}"
                f" in {summary.elapsed:.1f} s"
                f" -> {summary.out}", err=True)

@@ -43,9 +43,8 @@ def mark(out: Path, item: str, text: str | None, indices: str | None, label: str
         if undo:
             if text or indices or label:
                 fail("--undo takes no --sold-out, --indices or --label")
-            changes = marking.undo(out.resolve(), item)
-            for c in changes:
-                click.echo(f"restored: {c.path}")
+            for path in marking.undo(out.resolve(), item):
+                click.echo(f"restored: {path}")
             return
         if not text:
             fail("give --sold-out TEXT (what is sold out), or --undo")

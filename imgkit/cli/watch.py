@@ -29,8 +29,10 @@ from imgkit.cli import EXIT_OK, exit_codes, main, profile_option
               help="Seconds between full rescans that catch anything events missed.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
               help="Worker processes [default: the CPU count].")
+@click.option("--prune", is_flag=True,
+              help="Retire published images whose source is deleted: their files go to history, the item closes up.")
 def watch(inbox: Path, out: Path | None, profile_spec: str, polling: bool, poll_interval: float,
-          settle: float, rescan: float, jobs: int) -> None:
+          settle: float, rescan: float, jobs: int, prune: bool) -> None:
     """Watch a hot folder and process photos as they arrive, until Ctrl-C or SIGTERM.
 
     Everything already in INBOX that has not been processed is done first. Files still
@@ -59,7 +61,8 @@ def watch(inbox: Path, out: Path | None, profile_spec: str, polling: bool, poll_
         signal.signal(signal.SIGTERM, on_signal)
         progress = Progress(sys.stderr, timestamps=True, bar=False)
         outcomes = Watcher(inbox, out, prof, jobs=jobs, polling=polling, settle=settle,
-                           poll_interval=poll_interval, rescan=rescan, log=log, on_event=progress.event).run(stop)
+                           poll_interval=poll_interval, rescan=rescan, log=log, on_event=progress.event,
+                           prune=prune).run(stop)
     done = sum(o.status == "processed" for o in outcomes.values())
     bad = sum(o.status == "rejected" for o in outcomes.values())
     log(f"stopped: {done} processed, {bad} rejected in this session")

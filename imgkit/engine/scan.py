@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from imgkit.errors import Rejected
@@ -39,10 +40,11 @@ def scan(src: Path, profile: Profile, *, skip: Path | None = None,
          sheet: Path | None = None) -> tuple[list[Candidate], list[Refusal]]:
     """Every usable file under ``src`` in (item, natural name) order, and every refusal.
 
-    The item is the first folder under ``src``; a file lying directly in ``src`` names its
-    item at the start of its file name. Symbolic links are not followed. ``skip`` (the
-    output tree, should it lie inside SRC) is never scanned; ``sheet`` (the product sheet) is
-    not reported as a file that is not an image.
+    The item is the nearest folder above a file whose whole name is an item number
+    (``[naming] item_pattern``), else the start of the file's name; folders that are not item
+    numbers (dates, ``shoot-2``, ``精修``) only contain. Item numbers compare without case:
+    the first spelling met names the item. Symbolic links are not followed. ``skip`` is never
+    scanned; ``sheet`` (the product sheet) is not reported as a file that is not an image.
     """
     found: list[Candidate] = []
     refused: list[Refusal] = []
@@ -54,7 +56,18 @@ def scan(src: Path, profile: Profile, *, skip: Path | None = None,
         for name in names:
             if sheet is None or here / name != sheet:
                 sort_into(classify(src, here / name, profile), found, refused)
-    return order(found), refused
+    return order(same_spelling(found)), refused
+
+
+def same_spelling(found: list[Candidate], known: dict[str, str] | None = None) -> list[Candidate]:
+    """One spelling per item, whatever the case of its folders and names (``a3001`` and
+    ``A3001 主图.jpg`` are one item, as a case-insensitive share sees them): ``known``
+    (folded → spelling, e.g. from the state), else the first met in natural order."""
+    spelling = dict(known or {})
+    for c in sorted(found, key=lambda c: natural_key(c.rel)):
+        spelling.setdefault(c.item.casefold(), c.item)
+    return [c if spelling[c.item.casefold()] == c.item else replace(c, item=spelling[c.item.casefold()])
+            for c in found]
 
 
 def order(found: list[Candidate]) -> list[Candidate]:
@@ -87,11 +100,7 @@ def classify(src: Path, path: Path, profile: Profile) -> Candidate | Refusal | N
             st = path.stat()
             return Candidate(path=path, rel=rel.as_posix(), item=chart, size=st.st_size,
                              mtime_ns=st.st_mtime_ns, role="chart")
-        if len(rel.parts) > 1:
-            item = check_item(rel.parts[0], max_length=profile.naming.max_item_length)
-        else:
-            item = check_item(item_from_filename(path.stem, profile.naming.item_pattern),
-                              max_length=profile.naming.max_item_length)
+        item = check_item(item_of(rel, profile), max_length=profile.naming.max_item_length)
         st = path.stat()
         if not stat.S_ISREG(st.st_mode):
             return Refusal(path, "not a regular file")
@@ -102,6 +111,17 @@ def classify(src: Path, path: Path, profile: Profile) -> Candidate | Refusal | N
     return Candidate(path=path, rel=rel.as_posix(), item=item, size=st.st_size, mtime_ns=st.st_mtime_ns)
 
 
+def item_of(rel: Path, profile: Profile) -> str:
+    """The item number of the nearest folder above the file whose whole name the item
+    pattern matches, else the item number at the start of the file's name (``Rejected`` when
+    there is none)."""
+    for folder in reversed(rel.parts[:-1]):
+        m = re.match(profile.naming.item_pattern, folder)
+        if m and m.end() == len(folder) and m.group("item"):
+            return m.group("item")
+    return item_from_filename(Path(rel.name).stem, profile.naming.item_pattern)
+
+
 def _chart_scope(rel: Path, profile: Profile) -> str | None:
     """For a colour-chart photo, the item it calibrates ("" for the whole session); else None."""
     in_folder = profile.colour.calibration_folder and rel.parts[0] == profile.colour.calibration_folder
@@ -110,7 +130,11 @@ def _chart_scope(rel: Path, profile: Profile) -> str | None:
         return None
     if in_folder or len(rel.parts) == 1:
         return ""
-    return check_item(rel.parts[0], max_length=profile.naming.max_item_length)
+    try:
+        item = item_of(rel, profile)
+    except Rejected:
+        return ""   # a chart in folders none of which is an item: the whole session
+    return check_item(item, max_length=profile.naming.max_item_length)
 
 
 def _refuse_link(path: Path, refused: list[Refusal]) -> bool:

@@ -2,8 +2,9 @@
 
 ``build`` is the whole batch; ``watch`` feeds the same ``build`` with an inbox. Planning
 decides from the state what needs work; workers decode and stage; publishing gives each
-new source of an item the next free index in capture order, records it, and renames the
-staged files into place.
+new photo of an item the next free index in ``[naming] order``, records it, and renames the
+staged files into place. Published images whose source is gone are reported, and retired
+with ``prune`` (the item closing up).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -30,14 +31,30 @@ from imgkit.detail.product_sheet import ProductSheet
 from imgkit.engine import chart_photos as charts
 from imgkit.engine.plan import make_plan
 from imgkit.engine.publish import Publisher
-from imgkit.engine.scan import Candidate, Refusal, scan
+from imgkit.engine.scan import Candidate, Refusal, same_spelling, scan
 from imgkit.engine.work import Job, Result, finish, process
 from imgkit.errors import ConfigError, OutputError
 from imgkit.outcome import Outcome
 from imgkit.profile import Profile
 from imgkit.report.report_json import write_report
+from imgkit.store.history import recover
 from imgkit.store.lock import forget_inherited, locked
 from imgkit.store.state import State
+
+
+@dataclass(frozen=True)
+class Gone:
+    """A published image whose source no longer exists (or now belongs to another item)."""
+
+    item: str
+    index: int
+    output: str         # the detail image, relative to OUT
+    source: str
+    retired: bool = False   # by --prune: its files are in history, the item closed up
+
+    def as_json(self) -> dict:
+        return {"item": self.item, "index": self.index, "output": self.output, "source": self.source,
+                "retired": self.retired}
 
 
 @dataclass
@@ -48,6 +65,8 @@ class Summary:
     outcomes: list[Outcome] = field(default_factory=list)
     elapsed: float = 0.0
     warnings: list[str] = field(default_factory=list)   # not failures: e.g. an item with no sheet row
+    gone: list[Gone] = field(default_factory=list)
+    renames: list[str] = field(default_factory=list)    # "A1001-06 -> A1001-05" (prune)
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
@@ -84,6 +103,11 @@ def resolve_paths(src: Path, out: Path | None) -> tuple[Path, Path]:
     out = (out or default_out(src)).resolve()
     if out == src:
         raise ConfigError(f"{out}: the output folder must not be the source folder")
+    if out.is_relative_to(src):
+        raise ConfigError(f"the output folder {out} is inside the source folder {src}: the next run would "
+                          f"take the outputs for photos; choose an OUT beside SRC")
+    if src.is_relative_to(out):
+        raise ConfigError(f"the source folder {src} is inside the output folder {out}; choose an OUT beside SRC")
     return src, out
 
 
@@ -96,8 +120,13 @@ class Session:
 
     def __init__(self, out: Path, profile: Profile, *, jobs: int = 0,
                  on_event: Callable[[str, object], None] = lambda kind, data: None,
-                 executor: str = "local", scheduler: str | None = None, calibration: Path | None = None):
+                 executor: str = "local", scheduler: str | None = None, calibration: Path | None = None,
+                 prune: bool = False):
+        """``prune``: retire gone images after each run (the item closes up)."""
         self.out, self.profile, self.jobs, self.on_event = out, profile, jobs, on_event
+        self.prune = prune
+        self.gone: list[Gone] = []         # as the last run found them
+        self.renames: list[str] = []       # made by the last run's prune
         self.executor, self.scheduler = executor, scheduler
         self.override = calibration
         self.calibrations: dict = {}   # scope -> CalibrationUse, kept across watch batches
@@ -114,6 +143,8 @@ class Session:
             self.state = State(self.out / ".imgkit" / "state.sqlite")
             shutil.rmtree(self.staging, ignore_errors=True)  # leftovers of a killed run
             self.staging.mkdir(parents=True)
+            for line in recover(self.out, self.state):   # an operation a killed run left half done
+                self.on_event("warning", line)
         except (OSError, sqlite3.Error) as exc:
             self._lock.__exit__(None, None, None)
             why = _ENOSPC if disk_full(self.out) else getattr(exc, "strerror", None) or exc
@@ -142,11 +173,12 @@ class Session:
             write_build_page(summary, data)
 
     def run(self, candidates: list[Candidate], refusals: list[Refusal],
-            sheet: ProductSheet | None = None) -> list[Outcome]:
-        """``sheet``: the product sheet whose facts and captions decorate the detail images."""
+            sheet: ProductSheet | None = None, *, prune: bool | None = None) -> list[Outcome]:
+        """``sheet``: the product sheet whose facts and captions decorate the detail images;
+        ``prune``: this run retires gone images (default: as the session was opened)."""
         outcomes = [Outcome(str(r.path), r.status, reason=r.reason) for r in refusals]
         try:
-            return self._run(candidates, outcomes, sheet)
+            return self._run(candidates, outcomes, sheet, self.prune if prune is None else prune)
         except sqlite3.OperationalError as exc:  # "database or disk is full"
             # a full disk reads the same whichever write met it first: the state's or a file's
             why = _ENOSPC if "full" in str(exc) or disk_full(self.out) else str(exc)
@@ -156,7 +188,9 @@ class Session:
                 raise OutputError(f"{self.out}: {exc.strerror}; free space and run again") from None
             raise
 
-    def _run(self, candidates: list[Candidate], outcomes: list[Outcome], sheet: ProductSheet | None) -> list[Outcome]:
+    def _run(self, candidates: list[Candidate], outcomes: list[Outcome], sheet: ProductSheet | None,
+             prune: bool) -> list[Outcome]:
+        candidates = same_spelling(candidates, {i.casefold(): i for i in self.state.items()})
         photos = [c for c in candidates if c.role != "chart"]
         found, chart_outcomes = charts.resolve([c for c in candidates if c.role == "chart"], self.out,
                                                self.profile, self.override)
@@ -169,6 +203,8 @@ class Session:
         for o in outcomes:
             self.on_event("outcome", o)
         self.state.put_files(plan.files)
+        if plan.repaths:
+            self.state.repath(plan.repaths)
         self.on_event("start", len(plan.jobs))
         publisher = Publisher(self.state, self.profile, self.out, plan, calibration_for, decorations,
                               finish=partial(finish, profile=self.profile))
@@ -195,26 +231,60 @@ class Session:
                         self.on_event("outcome", o)
         finally:
             results.close()  # cancels the jobs not started
+        self._gone(plan, decorations, prune)
+        changed = {o.item for o in outcomes if o.status in ("processed", "replaced") and o.item}
+        changed |= {g.item for g in self.gone if g.retired}
         if self.profile.page.in_build:  # R5: the description page of every item that changed
             from imgkit.tree.page import render_pages
-            render_pages(self.out, sorted({o.item for o in outcomes if o.status == "processed" and o.item}),
-                         self.profile)
+            render_pages(self.out, sorted(changed), self.profile)
         return outcomes
+
+    def _gone(self, plan, decorations: Decorations, prune: bool) -> None:
+        """Report the published images whose source is gone; with ``prune``, retire them and
+        close their items up (re-rendering what the new index draws differently)."""
+        outputs = self.state.outputs()
+        self.gone = [Gone(s.item, s.idx, outputs.get(s.slot, {}).get("detail", ""), s.path) for s in plan.gone]
+        self.renames = []
+        for g in self.gone:
+            self.on_event("gone", g)
+        if not (prune and self.gone):
+            return
+        from imgkit.tree.renumber import resequence
+
+        retired = []
+        for item in dict.fromkeys(g.item for g in self.gone):
+            retire = [g.index for g in self.gone if g.item == item]
+            keep = sorted(s.idx for s in self.state.sources().values()
+                          if s.item == item and s.status == "done" and s.idx not in retire)
+            marks = {k: v for k, v in self.state.marks().items() if k[0] != item}
+
+            def decorate(new: int, moved: dict[int, tuple[str, ...]], item=item, marks=marks):
+                moved_all = {**marks, **{(item, i): labels for i, labels in moved.items()}}
+                return Decorations(self.profile, decorations.sheet, moved_all).get(item, new)
+            for r in resequence(self.out, self.profile, self.state, item, keep, retire, kind="prune",
+                                decorate=decorate):
+                line = f"{r.old_name} -> {r.new_name}"
+                self.renames.append(line)
+                self.on_event("renamed", line)
+            retired += [replace(g, retired=True) for g in self.gone if g.item == item]
+        self.gone = retired
 
 
 def build(src: Path, out: Path | None, profile: Profile, *, jobs: int = 0,
           on_event: Callable[[str, object], None] = lambda kind, data: None,
           executor: str = "local", scheduler: str | None = None, calibration: Path | None = None,
-          items: Path | None = None) -> Summary:
-    """``items``: the product sheet, instead of ``SRC/items.csv``."""
+          items: Path | None = None, prune: bool = False) -> Summary:
+    """``items``: the product sheet, instead of ``SRC/items.csv``; ``prune``: retire published
+    images whose source is gone (the item closes up)."""
     start = time.perf_counter()
     src, out = resolve_paths(src, out)
     summary = Summary(src, out, profile)
     sheet = sheets.find(src, profile, items)
     with Session(out, profile, jobs=jobs, on_event=on_event, executor=executor, scheduler=scheduler,
-                 calibration=calibration) as session:
+                 calibration=calibration, prune=prune) as session:
         candidates, refusals = scan(src, profile, skip=out, sheet=sheet.path if sheet else None)
         summary.outcomes = session.run(candidates, refusals, sheet)
+        summary.gone, summary.renames = session.gone, session.renames
         if sheet is not None:
             summary.warnings = sheets.warnings(sheet, {c.item for c in candidates if c.role != "chart"},
                                                {s.item for s in session.state.sources().values()})

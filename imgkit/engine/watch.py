@@ -60,11 +60,15 @@ class _Handler(FileSystemEventHandler):
 class Watcher:
     def __init__(self, inbox: Path, out: Path, profile: Profile, *, jobs: int = 0, polling: bool = False,
                  settle: float = 2.0, poll_interval: float = 1.0, rescan: float = 30.0,
-                 log: Callable[[str], None] = print, on_event=lambda kind, data: None):
+                 log: Callable[[str], None] = print, on_event=lambda kind, data: None, prune: bool = False):
+        """``prune``: retire published images whose source is deleted, as batches settle."""
         self.inbox, self.out, self.profile = inbox, out, profile
         self.jobs, self.polling, self.settle = jobs, polling, settle
         self.poll_interval, self.rescan_every, self.log = poll_interval, rescan, log
         self.on_event = on_event
+        self.prune = prune
+        self.gone_seen: set[tuple[str, int, str]] = set()   # gone images already reported
+        self.gone_check = False   # a known photo disappeared: look for gone images once all settles
         self.events: queue.SimpleQueue = queue.SimpleQueue()
         self.pending: dict[Path, _Seen] = {}
         self.known: dict[str, FileRow] = {}
@@ -83,9 +87,18 @@ class Watcher:
         self.sheet_stamp: tuple[int, int] | None = None   # (size, mtime) of the sheet last read
         self.sheet_gone: float | None = None   # when the sheet in use was seen deleted
 
+    def _event(self, kind: str, data) -> None:
+        """Each gone image is said once, not again after every batch."""
+        if kind == "gone":
+            key = (data.item, data.index, data.source)
+            if key in self.gone_seen:
+                return
+            self.gone_seen.add(key)
+        self.on_event(kind, data)
+
     # the loop ---------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> dict[str, Outcome]:
-        with Session(self.out, self.profile, jobs=self.jobs, on_event=self.on_event) as session:
+        with Session(self.out, self.profile, jobs=self.jobs, on_event=self._event, prune=self.prune) as session:
             self.known = session.state.files()
             if self.sheet_path and self.sheet_path.is_file():  # before the backlog: no render twice
                 st = self.sheet_path.stat()
@@ -176,6 +189,8 @@ class Watcher:
             st = path.lstat()
         except OSError:
             self.pending.pop(path, None)
+            if str(path) in self.known:   # a photo deleted or moved away: gone, unless it reappears
+                self.gone_check = True
             if path == self.sheet_path and self.sheet is not None and self.sheet_gone is None:
                 self.sheet_gone = time.monotonic()   # dropped once it has stayed away a settle period
             return
@@ -229,7 +244,12 @@ class Watcher:
             for what in whats:
                 del self.pending[what.path]
                 sort_into(what, found, refused)
-        return (order(found), refused) if found or refused else None
+        if found or refused:
+            return order(found), refused
+        if self.gone_check and not self.pending:   # every move has landed: what is left is gone
+            self.gone_check = False
+            return [], []
+        return None
 
     def _read_sheet(self, seen: _Seen, *, replan: bool = True) -> None:
         """A new or changed product sheet: every photo is planned again (``replan``), so the
@@ -263,7 +283,8 @@ class Watcher:
             except OSError:
                 pass
         try:
-            outcomes = session.run(found, refused, self.sheet)
+            # retire only once nothing is pending: a photo moved to another folder may still be settling
+            outcomes = session.run(found, refused, self.sheet, prune=self.prune and not self.pending)
         except OutputError as exc:  # the files stay unknown to the state: a rescan retries them
             self.log(f"error: {exc}")
             self.next_rescan = time.monotonic() + max(self.rescan_every, 10.0)
@@ -278,7 +299,7 @@ class Watcher:
             self._walk(self.inbox)
         self.known = session.state.files()
         summary = Summary(self.inbox, self.out, self.profile, list(self.outcomes.values()),
-                          time.monotonic() - self.started)
+                          time.monotonic() - self.started, gone=session.gone, renames=session.renames)
         try:
             session.report(summary)
         except OSError as exc:

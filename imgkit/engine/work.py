@@ -31,6 +31,8 @@ class Job:
     calibration: Path | None = None  # colour calibration JSON to apply
     decoration: Decoration | None = None  # for a known index: what to draw on it
     keep_base: bool = False         # a new photo of a decorated item: keep its undecorated pixels
+    replaces: bool = False          # new bytes at a published path: its slot is rendered again
+    key: str = ""                   # names its staged files (unique in the run)
 
 
 @dataclass(frozen=True)
@@ -70,19 +72,20 @@ def process(job: Job, profile: Profile, staging: Path) -> Result:
         ext = job.path.suffix.lower()
         # the raw copy is the bytes just hashed, written first: the disk writes it back while
         # the CPU decodes, and the fsync at the end finds it done
-        staged = {"raw": staging / f"{sha}.raw{ext}"}
+        stem = job.key or sha
+        staged = {"raw": staging / f"{stem}.raw{ext}"}
         write_staged(staged["raw"], data)
         frame = detail.run(profile, data, calibration=calibration_of(job.calibration),
                            decoration=job.decoration, keep_base=job.keep_base)
         for kind, blob in frame.outputs.items():
-            staged[kind] = staging / f"{sha}.{kind}{'.png' if kind == 'master' else '.jpg'}"
+            staged[kind] = staging / f"{stem}.{kind}{'.png' if kind == 'master' else '.jpg'}"
             write_staged(staged[kind], blob)
         settle(staged.values())
         if frame.image is not None:  # report.html's thumbnail, from the pixels at hand
-            staged["thumb"] = staging / f"{sha}.thumb.webp"
+            staged["thumb"] = staging / f"{stem}.thumb.webp"
             write_staged(staged["thumb"], thumb_bytes(frame.image))
         if frame.base is not None:  # only read back by the publisher in this run: no fsync
-            staged["base"] = staging / f"{sha}.base.npy"
+            staged["base"] = staging / f"{stem}.base.npy"
             np.save(staged["base"], frame.base)
         return Result(job, sha, captured=frame.source.captured, ext=ext, staged=staged,
                       notes=frame.notes, ms=(time.perf_counter() - start) * 1000)

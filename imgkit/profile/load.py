@@ -222,7 +222,10 @@ def _with_fingerprint(p: Profile) -> Profile:
     """Hash of everything that shapes an output, assets included, so a change re-renders."""
     h = hashlib.sha256(str(PIPELINE_VERSION).encode())
     for name in ("naming", "input", "detail", "watermark", "master", "colour"):
-        h.update(json.dumps({name: asdict(getattr(p, name))}, sort_keys=True).encode())
+        values = asdict(getattr(p, name))
+        if name == "naming":
+            values.pop("order")   # which photo gets which index, not what an image looks like
+        h.update(json.dumps({name: values}, sort_keys=True).encode())
     for rel in (p.watermark.image, p.watermark.font):
         if rel:
             h.update(p.asset(rel).read_bytes())

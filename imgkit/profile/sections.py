@@ -22,6 +22,9 @@ class Naming:
     template: str = "{item}-{index:02d}"
     start: int = field(default=1, metadata={"check": lambda v: _check(v >= 0, ">= 0")})
     item_pattern: str = r"^(?P<item>[A-Za-z]*\d+[A-Za-z0-9]*)"
+    #: how new photos of an item are numbered: natural file-name order, or capture time then name
+    order: str = field(default="name", metadata={"check": lambda v: _check(v in ("name", "capture"),
+                                                                            "'name' or 'capture'")})
     max_item_length: int = field(default=64, metadata={"check": lambda v: _check(1 <= v <= 128, "1..128")})
 
 

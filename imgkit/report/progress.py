@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 from imgkit.naming import shown
 
@@ -34,6 +35,13 @@ class Progress:
         if kind == "warning":
             self._line(f"warning: {data}")
             return
+        if kind == "gone":
+            name = Path(data.output).stem or f"{data.item} #{data.index}"
+            self._line(f"gone: {name} (source {data.source})")
+            return
+        if kind == "renamed":
+            self._line(f"renamed: {data}")
+            return
         o = data
         if o.status in ("rejected", "skipped"):
             self._line(f"{o.status}: {o.source}: {o.reason}")
@@ -43,6 +51,9 @@ class Progress:
             c = o.calibration
             self._line(f"chart: {o.source}: calibrates {o.item or 'the session'} ({c['method']}, "
                        f"ΔE2000 mean {c['mean_before']:.1f} -> {c['mean_after']:.1f}, max {c['max_after']:.1f})")
+        if o.status == "replaced":   # always said: a published image changed under its name
+            self.done += 1
+            self._line(f"replaced: {o.source} -> {o.outputs.get('detail')}")
         if o.status in ("processed",):
             self.done += 1
             if not self.tty:

@@ -10,7 +10,7 @@ from imgkit.naming import shown
 from imgkit.store.files import atomic_write
 
 SCHEMA_VERSION = 1
-STATUSES = ("processed", "up_to_date", "duplicate", "skipped", "rejected", "chart")
+STATUSES = ("processed", "replaced", "up_to_date", "duplicate", "skipped", "rejected", "chart")
 
 
 def as_dict(summary) -> dict:
@@ -22,8 +22,12 @@ def as_dict(summary) -> dict:
         "out": str(summary.out),
         "profile": {"name": summary.profile.name, "path": str(summary.profile.path),
                     "fingerprint": summary.profile.fingerprint},
-        "summary": {**counts, "elapsed_s": round(summary.elapsed, 3), "ok": summary.ok},
+        "summary": {**counts, "gone": sum(not g.retired for g in summary.gone),
+                    "retired": sum(g.retired for g in summary.gone),
+                    "elapsed_s": round(summary.elapsed, 3), "ok": summary.ok},
         "warnings": list(summary.warnings),
+        "gone": [g.as_json() for g in summary.gone],
+        "renamed": list(summary.renames),
         "files": [{k: v for k, v in asdict(o).items() if v not in (None, (), {}, [])}
                   for o in summary.outcomes],
     }

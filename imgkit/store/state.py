@@ -1,48 +1,78 @@
-"""SQLite state in ``OUT/.imgkit/state.sqlite`` (WAL): what was seen, made and refused.
+"""SQLite state in ``OUT/.imgkit/state.sqlite`` (WAL): what was seen, made and refused. All of
+imgkit's SQL lives here.
 
-- ``sources``: one row per distinct content (SHA-256): its item, its index (never changes
-  once given), status ``publishing`` (outputs being renamed into place) or ``done``, the
-  profile fingerprint it was rendered with, and timings.
+- ``sources``: one row per published image, a *slot* (item, index): the source file it shows
+  (``path``) and that file's content (``sha256``) when it was rendered; status ``publishing``
+  (outputs being renamed into place) or ``done``; the fingerprint of what made it
+  (``profile_fp``), the JSON of what is drawn on it (``decoration``), the colour calibration
+  applied and its ΔE2000 (``calibration``, ``delta_e``), timings. The same
+  bytes may fill a slot in two items (a size chart shared by both).
 - ``files``: every path seen in SRC with size and mtime, so an unchanged file is known
   without reading it; status ``source``, ``duplicate`` or ``rejected`` (with the reason).
-- ``outputs``: the files made for a source, by kind (detail, raw, master, backup).
+- ``outputs``: the files made for a slot, by kind (detail, raw, master, backup).
+- ``marks``: the sold-out labels ``imgkit mark`` set, by slot, so every later render keeps them.
+- ``ops``: the operations that changed published files (replace, prune, renumber, mark), so
+  a run killed in the middle of one is rolled back and ``imgkit undo`` can walk back.
 
-``sources.calibration``/``delta_e`` name the colour calibration applied and its mean
-ΔE2000 after correction (R8), for validation and the report; ``sources.decoration`` is the
-JSON of what is drawn on the detail image (facts panel, caption, sold-out labels).
-``marks`` holds the sold-out labels ``imgkit mark`` set, so every later render keeps them.
+Schema 2 (``PRAGMA user_version``) keys sources and outputs by slot; a schema-1 state (keyed
+by content) is migrated when opened for writing and read as it is by the read-only view.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields
 from pathlib import Path
+
+VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (
-    sha256 TEXT PRIMARY KEY, item TEXT NOT NULL, idx INTEGER NOT NULL, path TEXT NOT NULL,
+    item TEXT NOT NULL, idx INTEGER NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL,
     size INTEGER NOT NULL, ext TEXT NOT NULL, captured TEXT, status TEXT NOT NULL,
     profile_fp TEXT, first_seen REAL NOT NULL, updated REAL NOT NULL, ms REAL,
-    UNIQUE (item, idx));
+    calibration TEXT, delta_e REAL, decoration TEXT,
+    PRIMARY KEY (item, idx));
+CREATE INDEX IF NOT EXISTS sources_sha ON sources (sha256);
+CREATE INDEX IF NOT EXISTS sources_size ON sources (size);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, sha256 TEXT,
     status TEXT NOT NULL, reason TEXT, profile_fp TEXT, seen REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS outputs (
-    sha256 TEXT NOT NULL, kind TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (sha256, kind));
-CREATE INDEX IF NOT EXISTS sources_size ON sources (size);
+    item TEXT NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT,
+    PRIMARY KEY (item, idx, kind));
 CREATE TABLE IF NOT EXISTS marks (
     item TEXT NOT NULL, idx INTEGER NOT NULL, label TEXT NOT NULL, made REAL NOT NULL,
     PRIMARY KEY (item, idx, label));
+CREATE TABLE IF NOT EXISTS ops (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, item TEXT NOT NULL, made REAL NOT NULL);
 """
-#: columns added after the first release: (table, column, type), added when missing
-MIGRATIONS = (("sources", "calibration", "TEXT"), ("sources", "delta_e", "REAL"),
-              ("sources", "decoration", "TEXT"))
+
+#: columns of a schema-1 state added after its first release: (table, column, type)
+V1_MIGRATIONS = (("sources", "calibration", "TEXT"), ("sources", "delta_e", "REAL"),
+                 ("sources", "decoration", "TEXT"))
+
+_V1_TO_V2 = """
+ALTER TABLE sources RENAME TO sources_v1;
+ALTER TABLE outputs RENAME TO outputs_v1;
+DROP INDEX IF EXISTS sources_size;
+""" + SCHEMA + """
+INSERT INTO sources (item, idx, sha256, path, size, ext, captured, status, profile_fp, first_seen, updated, ms,
+                     calibration, delta_e, decoration)
+    SELECT item, idx, sha256, path, size, ext, captured, status, profile_fp, first_seen, updated, ms,
+           calibration, delta_e, decoration FROM sources_v1;
+INSERT INTO outputs (item, idx, kind, path, sha256)
+    SELECT s.item, s.idx, o.kind, o.path, o.sha256 FROM outputs_v1 o JOIN sources_v1 s ON s.sha256 = o.sha256;
+DROP TABLE outputs_v1;
+DROP TABLE sources_v1;
+"""
 
 
 @dataclass(frozen=True)
 class SourceRow:
+    """A published slot: one image of an item and the source it shows."""
+
     sha256: str
     item: str
     idx: int
@@ -54,6 +84,10 @@ class SourceRow:
     profile_fp: str | None
     decoration: str | None = None   # JSON of the Decoration drawn on the detail image
 
+    @property
+    def slot(self) -> tuple[str, int]:
+        return self.item, self.idx
+
 
 @dataclass(frozen=True)
 class FileRow:
@@ -64,6 +98,21 @@ class FileRow:
     status: str
     reason: str | None
     profile_fp: str | None = None   # for a rejection: the rules it was judged by
+
+
+@dataclass(frozen=True)
+class Published:
+    """One slot as it is done: what ``finish_publish`` records."""
+
+    item: str
+    idx: int
+    outputs: dict[str, str]       # kind -> path (relative to OUT, or absolute for the backup)
+    ms: float | None = None
+    calibration: str | None = None
+    delta_e: float | None = None  # the calibration's ΔE2000 (leave-one-out)
+
+
+_SOURCE_COLUMNS = ", ".join(f.name for f in fields(SourceRow))
 
 
 def open_read_only(out: Path) -> sqlite3.Connection | None:
@@ -92,13 +141,14 @@ class TreeView:
 
 
 def tree_view(db: sqlite3.Connection) -> TreeView:
-    """The view from an open state (an older state's missing columns read as NULL)."""
+    """The view from an open state, of schema 2 or (read-only, not migrated) schema 1."""
     first = dict(db.execute("SELECT item, MIN(first_seen) FROM sources GROUP BY item"))
     cols = columns(db, "sources")
     cal, de, deco = (f"s.{c}" if c in cols else "NULL" for c in ("calibration", "delta_e", "decoration"))
+    join = ("s.item = o.item AND s.idx = o.idx" if "item" in columns(db, "outputs")
+            else "s.sha256 = o.sha256")
     outputs = {p: (c, d, x) for p, c, d, x in db.execute(
-        f"SELECT o.path, {cal}, {de}, {deco} FROM outputs o JOIN sources s ON s.sha256 = o.sha256 "
-        "WHERE o.kind = 'detail'")}
+        f"SELECT o.path, {cal}, {de}, {deco} FROM outputs o JOIN sources s ON {join} WHERE o.kind = 'detail'")}
     published: dict[str, list[tuple[int, str | None]]] = {}
     for item, idx, decoration in db.execute(
             f"SELECT item, idx, {deco.removeprefix('s.')} FROM sources WHERE status = 'done' ORDER BY idx"):
@@ -119,17 +169,51 @@ def read_tree_view(out: Path) -> TreeView | None:
         db.close()
 
 
+@dataclass(frozen=True)
+class ItemRecord:
+    """Everything the state holds of one item: what an operation saves and undo puts back."""
+
+    item: str
+    sources: list[tuple]      # full rows of ``sources``
+    outputs: list[tuple]      # full rows of ``outputs``
+    marks: list[tuple]        # full rows of ``marks``
+
+    def as_json(self) -> dict:
+        return {"item": self.item, "sources": [list(r) for r in self.sources],
+                "outputs": [list(r) for r in self.outputs], "marks": [list(r) for r in self.marks]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ItemRecord:
+        return cls(data["item"], [tuple(r) for r in data["sources"]], [tuple(r) for r in data["outputs"]],
+                   [tuple(r) for r in data["marks"]])
+
+
 class State:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
-        for table, column, kind in MIGRATIONS:
-            have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
-            if column not in have:
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version >= VERSION:
+            return
+        with self._tx():
+            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "sources" in tables and "item" not in columns(self.db, "outputs"):   # schema 1
+                for table, column, kind in V1_MIGRATIONS:
+                    if column not in columns(self.db, table):
+                        self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+                for statement in _V1_TO_V2.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+            else:
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+            self.db.execute(f"PRAGMA user_version = {VERSION}")
 
     def view(self) -> TreeView:
         """The read view through this connection (a run's report, inside its session)."""
@@ -139,44 +223,79 @@ class State:
         self.db.close()
 
     # reads: loaded whole, a shoot is thousands of rows at most
-    def sources(self) -> dict[str, SourceRow]:
-        rows = self.db.execute("SELECT sha256, item, idx, path, size, ext, captured, status, profile_fp,"
-                               " decoration FROM sources")
-        return {r[0]: SourceRow(*r) for r in rows}
+    def sources(self) -> dict[tuple[str, int], SourceRow]:
+        """Every slot by (item, index)."""
+        rows = self.db.execute(f"SELECT {_SOURCE_COLUMNS} FROM sources")
+        return {(r[1], r[2]): SourceRow(*r) for r in rows}
 
     def files(self) -> dict[str, FileRow]:
         rows = self.db.execute("SELECT path, size, mtime_ns, sha256, status, reason, profile_fp FROM files")
         return {r[0]: FileRow(*r) for r in rows}
 
-    def outputs(self) -> dict[str, dict[str, str]]:
-        out: dict[str, dict[str, str]] = {}
-        for sha, kind, path in self.db.execute("SELECT sha256, kind, path FROM outputs"):
-            out.setdefault(sha, {})[kind] = path
+    def outputs(self) -> dict[tuple[str, int], dict[str, str]]:
+        out: dict[tuple[str, int], dict[str, str]] = {}
+        for item, idx, kind, path in self.db.execute("SELECT item, idx, kind, path FROM outputs"):
+            out.setdefault((item, idx), {})[kind] = path
         return out
+
+    def items(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT DISTINCT item FROM sources")}
+
+    def record(self, item: str) -> ItemRecord:
+        """The item's rows as they are: saved by an operation before it changes them."""
+        def rows(table: str) -> list[tuple]:
+            return self.db.execute(f"SELECT * FROM {table} WHERE item = ? ORDER BY idx", (item,)).fetchall()
+        return ItemRecord(item, rows("sources"), rows("outputs"), rows("marks"))
+
+    def has_op(self, op_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM ops WHERE id = ?", (op_id,)).fetchone() is not None
 
     # writes: one transaction per batch
     def begin_publish(self, sources: list[SourceRow], files: list[FileRow]) -> None:
         """Record indices before any output is renamed into place, so a crash keeps them."""
-        now = time.time()
         with self._tx():
-            for s in sources:
-                self.db.execute(
-                    "INSERT INTO sources (sha256, item, idx, path, size, ext, captured, status, profile_fp,"
-                    " decoration, first_seen, updated) VALUES (?,?,?,?,?,?,?,'publishing',?,?,?,?)"
-                    " ON CONFLICT (sha256) DO UPDATE SET status='publishing', path=excluded.path,"
-                    " profile_fp=excluded.profile_fp, decoration=excluded.decoration, updated=excluded.updated",
-                    (s.sha256, s.item, s.idx, s.path, s.size, s.ext, s.captured, s.profile_fp, s.decoration,
-                     now, now))
-            self._put_files(files, now)
+            self._begin(sources, files)
 
-    def finish_publish(self, done: list[tuple[str, dict[str, str], float, str | None, float | None]]) -> None:
-        """``done``: (sha256, outputs by kind, ms, calibration id, its mean ΔE2000 after)."""
+    def finish_publish(self, done: list[Published], *, op: tuple[str, str, str] | None = None) -> None:
+        """The slots are in place; ``op`` (id, kind, item): the operation this completes."""
         with self._tx():
-            for sha, outputs, ms, calibration, delta_e in done:
-                self.db.execute("UPDATE sources SET status='done', ms=?, updated=?, calibration=?, delta_e=?"
-                                " WHERE sha256=?", (ms, time.time(), calibration, delta_e, sha))
-                self.db.executemany("INSERT OR REPLACE INTO outputs (sha256, kind, path) VALUES (?,?,?)",
-                                    [(sha, kind, path) for kind, path in outputs.items()])
+            self._finish(done, op)
+
+    def replace_published(self, sources: list[SourceRow], files: list[FileRow], done: list[Published], *,
+                          op: tuple[str, str, str]) -> None:
+        """Slots whose files an operation replaced: rows, outputs and the op in one transaction."""
+        with self._tx():
+            self._begin(sources, files)
+            self._finish(done, op)
+
+    def repath(self, moves: list[tuple[str, int, str, int]]) -> None:
+        """Slots whose source file was renamed or moved within the item: (item, idx, path, size)."""
+        with self._tx():
+            self.db.executemany("UPDATE sources SET path=?, size=?, updated=? WHERE item=? AND idx=?",
+                                [(path, size, time.time(), item, idx) for item, idx, path, size in moves])
+
+    def _begin(self, sources: list[SourceRow], files: list[FileRow]) -> None:
+        now = time.time()
+        for s in sources:
+            self.db.execute(
+                "INSERT INTO sources (sha256, item, idx, path, size, ext, captured, status, profile_fp,"
+                " decoration, first_seen, updated) VALUES (?,?,?,?,?,?,?,'publishing',?,?,?,?)"
+                " ON CONFLICT (item, idx) DO UPDATE SET status='publishing', sha256=excluded.sha256,"
+                " path=excluded.path, size=excluded.size, ext=excluded.ext, captured=excluded.captured,"
+                " profile_fp=excluded.profile_fp, decoration=excluded.decoration, updated=excluded.updated",
+                (s.sha256, s.item, s.idx, s.path, s.size, s.ext, s.captured, s.profile_fp, s.decoration, now, now))
+        self._put_files(files, now)
+
+    def _finish(self, done: list[Published], op: tuple[str, str, str] | None) -> None:
+        for p in done:
+            self.db.execute("UPDATE sources SET status='done', ms=?, updated=?, calibration=?, delta_e=?"
+                            " WHERE item=? AND idx=?", (p.ms, time.time(), p.calibration, p.delta_e, p.item, p.idx))
+            sha = self.db.execute("SELECT sha256 FROM sources WHERE item=? AND idx=?", (p.item, p.idx)).fetchone()[0]
+            self.db.execute("DELETE FROM outputs WHERE item=? AND idx=?", (p.item, p.idx))
+            self.db.executemany("INSERT INTO outputs (item, idx, kind, path, sha256) VALUES (?,?,?,?,?)",
+                                [(p.item, p.idx, kind, path, sha) for kind, path in p.outputs.items()])
+        if op is not None:
+            self._op(*op)
 
     def marks(self) -> dict[tuple[str, int], tuple[str, ...]]:
         """Sold-out label lines by (item, index), oldest first."""
@@ -187,18 +306,63 @@ class State:
 
     def set_marks(self, item: str, marks: dict[int, tuple[str, ...]]) -> None:
         """Replace the labels of ``item``'s images with ``marks`` (index -> lines)."""
-        now = time.time()
         with self._tx():
-            self.db.execute("DELETE FROM marks WHERE item=?", (item,))
-            self.db.executemany("INSERT OR IGNORE INTO marks (item, idx, label, made) VALUES (?,?,?,?)",
-                                [(item, idx, label, now + n * 1e-6) for idx, labels in marks.items()
-                                 for n, label in enumerate(labels)])
+            self._set_marks(item, marks)
 
-    def rendered(self, sha: str, profile_fp: str, decoration: str | None) -> None:
-        """An output re-rendered in place (``imgkit mark``): what it now carries."""
+    def _set_marks(self, item: str, marks: dict[int, tuple[str, ...]]) -> None:
+        now = time.time()
+        self.db.execute("DELETE FROM marks WHERE item=?", (item,))
+        self.db.executemany("INSERT OR IGNORE INTO marks (item, idx, label, made) VALUES (?,?,?,?)",
+                            [(item, idx, label, now + n * 1e-6) for idx, labels in marks.items()
+                             for n, label in enumerate(labels)])
+
+    def rendered(self, item: str, idx: int, profile_fp: str, decoration: str | None) -> None:
+        """An output re-rendered in place: what it now carries."""
         with self._tx():
-            self.db.execute("UPDATE sources SET profile_fp=?, decoration=?, updated=? WHERE sha256=?",
-                            (profile_fp, decoration, time.time(), sha))
+            self._rendered(item, idx, profile_fp, decoration)
+
+    def _rendered(self, item: str, idx: int, profile_fp: str, decoration: str | None) -> None:
+        self.db.execute("UPDATE sources SET profile_fp=?, decoration=?, updated=? WHERE item=? AND idx=?",
+                        (profile_fp, decoration, time.time(), item, idx))
+
+    def mark_done(self, item: str, marks: dict[int, tuple[str, ...]],
+                  renders: list[tuple[int, str, str | None]], op: tuple[str, str, str]) -> None:
+        """``imgkit mark``: the item's labels, what each re-rendered image carries, the op: at once."""
+        with self._tx():
+            self._set_marks(item, marks)
+            for idx, fp, decoration in renders:
+                self._rendered(item, idx, fp, decoration)
+            self._op(*op)
+
+    def renumber(self, item: str, moves: dict[int, int], retired: list[int], paths: dict[tuple[int, str], str],
+                 renders: dict[int, tuple[str, str | None]], op: tuple[str, str, str]) -> None:
+        """Prune and renumber, at once: drop the ``retired`` slots, move slot ``old`` to
+        ``moves[old]`` (its outputs and marks follow it), give the outputs their new ``paths``
+        ((index, kind) -> path) and record what each re-rendered index now carries."""
+        with self._tx():
+            for table in ("sources", "outputs", "marks"):
+                self.db.executemany(f"DELETE FROM {table} WHERE item=? AND idx=?", [(item, i) for i in retired])
+                # through negative indices: a permutation never meets a taken (item, idx)
+                self.db.executemany(f"UPDATE {table} SET idx=? WHERE item=? AND idx=?",
+                                    [(-new - 1, item, old) for old, new in moves.items()])
+                self.db.execute(f"UPDATE {table} SET idx = -idx - 1 WHERE item=? AND idx < 0", (item,))
+            self.db.executemany("UPDATE outputs SET path=? WHERE item=? AND idx=? AND kind=?",
+                                [(path, item, idx, kind) for (idx, kind), path in paths.items()])
+            for idx, (fp, decoration) in renders.items():
+                self._rendered(item, idx, fp, decoration)
+            self._op(*op)
+
+    def restore(self, record: ItemRecord, *, forget_op: str | None = None) -> None:
+        """Put an item's rows back as ``record`` holds them (undo), dropping ``forget_op``."""
+        with self._tx():
+            for table, rows in (("sources", record.sources), ("outputs", record.outputs),
+                                ("marks", record.marks)):
+                self.db.execute(f"DELETE FROM {table} WHERE item=?", (record.item,))
+                if rows:
+                    marks = ",".join("?" * len(rows[0]))
+                    self.db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+            if forget_op:
+                self.db.execute("DELETE FROM ops WHERE id=?", (forget_op,))
 
     def put_files(self, files: list[FileRow]) -> None:
         with self._tx():
@@ -208,7 +372,11 @@ class State:
         self.db.executemany(
             "INSERT OR REPLACE INTO files (path, size, mtime_ns, sha256, status, reason, profile_fp, seen)"
             " VALUES (?,?,?,?,?,?,?,?)",
-            [(f.path, f.size, f.mtime_ns, f.sha256, f.status, f.reason, f.profile_fp, now) for f in files])
+            [(*astuple(f), now) for f in files])
+
+    def _op(self, op_id: str, kind: str, item: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO ops (id, kind, item, made) VALUES (?,?,?,?)",
+                        (op_id, kind, item, time.time()))
 
     def _tx(self):
         return _Transaction(self.db)

@@ -269,3 +269,29 @@ def test_a_changed_product_sheet_rerenders_just_the_images_it_touches(dirs, mode
                            capture_output=True, text=True)   # the same photos, built without any sheet
     assert built.returncode == 0, built.stderr
     assert (out / "detail" / "S1" / "S1-02.jpg").read_bytes() == (plain / "detail" / "S1" / "S1-02.jpg").read_bytes()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_reshot_photo_replaces_its_slot_and_a_deleted_one_is_gone_then_pruned(dirs, mode):
+    inbox, out = dirs
+    shot = photos(inbox / "B1002", 3)
+    w = Watch(inbox, out, "--prune", *mode)
+    try:
+        w.wait_for(r"processed: .* -> detail/B1002/B1002-03\.jpg")
+        first = (out / "detail" / "B1002" / "B1002-01.jpg").read_bytes()
+        with Image.open(SAMPLES / "A1002" / "shoe-2.jpg") as im:   # the front re-shot, written in place
+            im.convert("RGB").resize((720, 480)).save(shot[0], quality=88)
+        w.wait_for(rf"replaced: {re.escape(str(shot[0]))} -> detail/B1002/B1002-01\.jpg")
+        assert (out / "raw" / "B1002" / "B1002-01.jpg").read_bytes() == shot[0].read_bytes()
+        assert (out / "detail" / "B1002" / "B1002-01.jpg").read_bytes() != first
+        assert sorted(p.name for p in (out / "detail" / "B1002").iterdir()) == [
+            "B1002-01.jpg", "B1002-02.jpg", "B1002-03.jpg"]
+        kept_raw = shot[2].read_bytes()
+        shot[1].unlink()
+        w.wait_for(r"gone: B1002-02 ")
+        w.wait_for(r"renamed: B1002-03 -> B1002-02")
+        assert sorted(p.name for p in (out / "detail" / "B1002").iterdir()) == ["B1002-01.jpg", "B1002-02.jpg"]
+        assert (out / "raw" / "B1002" / "B1002-02.jpg").read_bytes() == kept_raw
+    finally:
+        assert w.stop() == 0
+    assert sorted((item, idx) for _, item, idx, _ in sources_in_state(out)) == [("B1002", 1), ("B1002", 2)]

@@ -149,8 +149,8 @@ def test_bad_inputs_are_rejected_one_line_each_and_the_rest_done(cli, shoot, tmp
     (shoot / "A1002" / "broken.jpg").write_bytes((shoot / "A1002" / "shoe-1.jpg").read_bytes()[:5000])
     (shoot / "A1002" / "empty.jpg").write_bytes(b"")
     (shoot / "IMG_0001.jpg").write_bytes((shoot / "A1002" / "shoe-2.jpg").read_bytes())
-    (shoot / "CON").mkdir()
-    shutil.copy(shoot / "A1002" / "shoe-5.jpg", shoot / "CON" / "x.jpg")
+    (shoot / "COM1").mkdir()   # an item number, and a Windows device name
+    shutil.copy(shoot / "A1002" / "shoe-5.jpg", shoot / "COM1" / "x.jpg")
     Image.open(DATA / "sharp__Landscape_1.jpg").save(shoot / "A1002" / "small.jpg")
     for junk in (".DS_Store", "Thumbs.db", "A1002/._shoe-1.jpg", "A1002/big.jpg.part", "A1002/~$x.jpg"):
         (shoot / junk).write_bytes(b"junk")
@@ -163,7 +163,7 @@ def test_bad_inputs_are_rejected_one_line_each_and_the_rest_done(cli, shoot, tmp
     assert "broken.jpg: truncated or corrupt image data" in text
     assert "empty.jpg: empty file" in text
     assert "IMG_0001.jpg: no item number" in text
-    assert "CON/x.jpg: item number 'CON' is a reserved device name" in text
+    assert "COM1/x.jpg: item number 'COM1' is a reserved device name" in text
     assert "small.jpg: narrower than 710 px" in text
     assert "junk" not in result.stderr and ".part" not in result.stderr and "DS_Store" not in result.stderr
     assert len(list((out / "detail" / "A1002").iterdir())) == 5

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from imgkit import profile as profiles
 from imgkit.detail import pipeline as detail
 from imgkit.detail import product_sheet as sheets
 from imgkit.detail.decoration import Decoration, Decorations
@@ -23,7 +22,8 @@ from imgkit.engine.publish import Publisher
 from imgkit.engine.scan import Candidate, scan
 from imgkit.engine.work import finish, process
 from imgkit.store.state import FileRow, State
-from tests.conftest import SAMPLES, write_profile
+from tests.conftest import SAMPLES
+from tests.engine.conftest import engine_profile
 
 
 @cache
@@ -77,7 +77,25 @@ class Pass:
                          finish=recorded)
 
 
-def test_new_photos_are_numbered_by_capture_time_then_natural_name(tmp_path, out, state, prof):
+@pytest.fixture
+def by_capture(tmp_path):
+    """A profile numbering new photos by capture time (``[naming] order = "capture"``)."""
+    return engine_profile(tmp_path / "capture.toml", naming={"order": "capture"})
+
+
+def test_new_photos_are_numbered_by_natural_name_by_default(tmp_path, out, state, prof):
+    src = tmp_path / "src"
+    shot(src / "P" / "a.jpg", 0, captured="2024:05:01 10:00:09")
+    shot(src / "P" / "IMG_10.jpg", 1, captured="2024:05:01 10:00:01")
+    shot(src / "P" / "IMG_2.jpg", 2)
+    run = Pass(src, out, prof, state)
+    outcomes = run.publisher().publish("P", list(reversed(run.results("P"))))
+    assert sorted((o.index, Path(o.source).name) for o in outcomes) == [(1, "a.jpg"), (2, "IMG_2.jpg"),
+                                                                        (3, "IMG_10.jpg")]
+
+
+def test_new_photos_are_numbered_by_capture_time_then_natural_name(tmp_path, out, state, by_capture):
+    prof = by_capture
     src = tmp_path / "src"
     shot(src / "P" / "a.jpg", 0, captured="2024:05:01 10:00:09")
     shot(src / "P" / "b.jpg", 1, captured="2024:05:01 10:00:01")
@@ -126,7 +144,7 @@ def test_a_later_photo_takes_the_next_free_index_and_nothing_renumbers(tmp_path,
 
 
 def test_the_first_index_and_the_names_come_from_the_profile(tmp_path, out, state):
-    prof = profiles.load(str(write_profile(tmp_path / "z.toml", naming={"start": 0, "template": "{item}_{index}"})))
+    prof = engine_profile(tmp_path / "z.toml", naming={"start": 0, "template": "{item}_{index}"})
     src = tmp_path / "src"
     shot(src / "P" / "x1.jpg", 0)
     shot(src / "P" / "x2.jpg", 1)
@@ -137,7 +155,8 @@ def test_the_first_index_and_the_names_come_from_the_profile(tmp_path, out, stat
     assert (out / "raw" / "P" / "P_1.jpg").read_bytes() == (src / "P" / "x2.jpg").read_bytes()
 
 
-def test_finish_draws_the_decoration_of_the_index_each_new_photo_gets(tmp_path, out, state, prof):
+def test_finish_draws_the_decoration_of_the_index_each_new_photo_gets(tmp_path, out, state, by_capture):
+    prof = by_capture
     src = tmp_path / "src"
     for n, name in enumerate(["s1.jpg", "s2.jpg", "s3.jpg"]):
         shot(src / "P" / name, n, captured=f"2024:05:01 10:00:0{3 - n}")   # s3 first, s1 last
@@ -170,7 +189,8 @@ def test_finish_draws_the_decoration_of_the_index_each_new_photo_gets(tmp_path, 
     assert db(state, "SELECT profile_fp, decoration FROM sources WHERE item = 'Q'") == [(prof.fingerprint, None)]
     assert not list(run.staging.glob("*.npy")), "the kept undecorated pixels are dropped once drawn"
     # a re-render keeps its index and its decoration comes from the plan: finish is not called
-    other = profiles.load(str(write_profile(tmp_path / "tl.toml", watermark={"position": "top-left"})))
+    other = engine_profile(tmp_path / "tl.toml", watermark={"position": "top-left"},
+                                            naming={"order": "capture"})
     before = (out / "detail" / "P" / "P-02.jpg").read_bytes()
     again = Pass(src, out, other, state, Decorations(other, sheets.load(sheet, other)))
     outcomes = again.publisher().publish("P", again.results("P"))
@@ -184,25 +204,39 @@ def test_finish_draws_the_decoration_of_the_index_each_new_photo_gets(tmp_path, 
         (f"{other.fingerprint}#{Decoration(caption='light').key(other)}",)]
 
 
-def test_same_bytes_met_again_later_in_the_run_are_a_duplicate(tmp_path, out, state, prof):
+def test_same_bytes_met_again_later_in_the_run_are_a_duplicate_in_the_same_item(tmp_path, out, state, prof):
     src = tmp_path / "src"
     a = shot(src / "A1" / "a.jpg", 0)
-    b = shot(src / "A2" / "b.jpg", 1)
+    b = shot(src / "A1" / "b.jpg", 1)
     run = Pass(src, out, prof, state)
     assert all(j.sha256 is None for j in run.plan.jobs), "different sizes at the scan: not compared"
     shutil.copy(a, b)   # b becomes a copy of a after the scan, before its job reads it
     publisher = run.publisher()
-    assert [o.index for o in publisher.publish("A1", run.results("A1"))] == [1]
-    dup_results = run.results("A2")
-    assert dup_results[0].sha256 == sha(a) and dup_results[0].staged
-    outcomes = publisher.publish("A2", dup_results)
+    results = run.results("A1")
+    assert results[1].sha256 == sha(a) and results[1].staged
+    outcomes = publisher.publish("A1", results)
     assert [(o.source, o.status, o.item, o.index, o.duplicate_of) for o in outcomes] == [
-        (str(b), "duplicate", "A1", 1, str(a))]
-    assert not any(p.exists() for p in dup_results[0].staged.values()), "its staged files are dropped"
-    assert not (out / "detail" / "A2").exists() and run.calls == [("A1/a.jpg", Decoration())]
+        (str(b), "duplicate", "A1", 0, str(a)), (str(a), "processed", "A1", 1, None)]
+    assert not any(p.exists() for p in results[1].staged.values()), "its staged files are dropped"
+    assert sorted(p.name for p in (out / "detail" / "A1").iterdir()) == ["A1-01.jpg"]
+    assert run.calls == [("A1/a.jpg", Decoration())]
     row = state.files()[str(b)]
     assert (row.status, row.sha256, row.reason) == ("duplicate", sha(a), None)
     assert db(state, "SELECT item, idx, path FROM sources") == [("A1", 1, str(a))]
+
+
+def test_the_same_bytes_in_two_items_are_published_in_both(tmp_path, out, state, prof):
+    src = tmp_path / "src"
+    a = shot(src / "A1" / "size-guide.jpg", 0)
+    (src / "A2").mkdir()
+    b = Path(shutil.copy(a, src / "A2" / "size-guide.jpg"))
+    run = Pass(src, out, prof, state)
+    publisher = run.publisher()
+    outcomes = publisher.publish("A1", run.results("A1")) + publisher.publish("A2", run.results("A2"))
+    assert [(o.source, o.status, o.item, o.index) for o in outcomes] == [
+        (str(a), "processed", "A1", 1), (str(b), "processed", "A2", 1)]
+    assert (out / "raw" / "A1" / "A1-01.jpg").read_bytes() == (out / "raw" / "A2" / "A2-01.jpg").read_bytes()
+    assert db(state, "SELECT item, idx, sha256 FROM sources ORDER BY item") == [("A1", 1, sha(a)), ("A2", 1, sha(a))]
 
 
 def test_a_copy_planned_as_a_follower_is_a_duplicate_of_the_published_index(tmp_path, out, state, prof):
@@ -211,7 +245,7 @@ def test_a_copy_planned_as_a_follower_is_a_duplicate_of_the_published_index(tmp_
     leader = shot(src / "P" / "second.jpg", 1)
     copy = Path(shutil.copy(leader, src / "P" / "second copy.jpg"))
     run = Pass(src, out, prof, state)
-    assert [c.path for c in run.plan.followers[sha(leader)]] == [copy]
+    assert [c.path for c in run.plan.followers[("P", sha(leader))]] == [copy]
     outcomes = run.publisher().publish("P", run.results("P"))
     got = {Path(o.source).name: (o.status, o.index, o.duplicate_of) for o in outcomes}
     assert got == {"first.jpg": ("processed", 1, None), "second.jpg": ("processed", 2, None),
@@ -251,7 +285,7 @@ def test_rejected_results_are_remembered_unless_transient_and_take_no_index(tmp_
 
 def test_master_and_backup_are_placed_and_a_failed_backup_is_a_problem(tmp_path, out, state):
     bk = tmp_path / "bk"
-    prof = profiles.load(str(write_profile(tmp_path / "mb.toml", master={"enabled": True}, backup={"dir": str(bk)})))
+    prof = engine_profile(tmp_path / "mb.toml", master={"enabled": True}, backup={"dir": str(bk)})
     src = tmp_path / "src"
     p1 = shot(src / "P" / "p1.jpg", 0)
     q1 = shot(src / "Q" / "q1.jpg", 1)
@@ -278,7 +312,7 @@ def test_master_and_backup_are_placed_and_a_failed_backup_is_a_problem(tmp_path,
 def calibration(tmp_path_factory, corpus):
     """A real calibration for item P, made once for the module from a corpus chart photo."""
     where = tmp_path_factory.mktemp("cal")
-    prof = profiles.load(str(write_profile(where / "c.toml", colour={"methods": ["diagonal"]})))
+    prof = engine_profile(where / "c.toml", colour={"methods": ["diagonal"]})
     chart = Path(shutil.copy(corpus / "colorchecker" / "arcu__color_checker_01.jpg", where / "colorchecker.jpg"))
     st = chart.stat()
     uses, _ = chart_photos.resolve([Candidate(chart, "P/colorchecker.jpg", "P", st.st_size, st.st_mtime_ns,

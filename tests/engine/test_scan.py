@@ -70,11 +70,12 @@ def test_item_pattern_from_the_profile_decides_the_item_of_a_loose_file(tmp_path
     src = tmp_path / "src"
     jpeg(src / "SKU-778_a.jpg")
     jpeg(src / "A1003_front.jpg")
-    jpeg(src / "A1003" / "front.jpg")   # a folder still names its item whatever the pattern
+    jpeg(src / "A1003" / "front.jpg")   # a folder names its item only when the pattern takes its whole name
+    jpeg(src / "SKU-12" / "front.jpg")
     found, refused = scan(src, prof)
-    assert [(c.rel, c.item) for c in found] == [("SKU-778_a.jpg", "778"), ("A1003/front.jpg", "A1003")]
-    assert [(r.path.name, r.status) for r in refused] == [("A1003_front.jpg", "rejected")]
-    assert "no item number" in refused[0].reason
+    assert [(c.rel, c.item) for c in found] == [("SKU-12/front.jpg", "12"), ("SKU-778_a.jpg", "778")]
+    assert sorted(r.path.relative_to(src).as_posix() for r in refused) == ["A1003/front.jpg", "A1003_front.jpg"]
+    assert all(r.status == "rejected" and "no item number" in r.reason for r in refused)
 
 
 def test_items_sort_naturally_and_loose_files_join_their_folder_item(tmp_path, default):
@@ -128,7 +129,7 @@ def test_the_sheet_and_the_output_folder_inside_src_are_not_scanned(tmp_path, de
     assert rels(found) == ["A1/a.jpg"] and refused == []
     # without them the same tree reads quite differently
     found, refused = scan(src, default)
-    assert rels(found) == ["A1/a.jpg", "out/detail/A1/A1-01.jpg"] and [c.item for c in found] == ["A1", "out"]
+    assert rels(found) == ["A1/a.jpg", "out/detail/A1/A1-01.jpg"] and [c.item for c in found] == ["A1", "A1"]
     assert [(r.path.name, r.status) for r in refused] == [("items.csv", "skipped")]
 
 
@@ -161,8 +162,9 @@ def test_chart_photos_get_role_chart_and_the_scope_they_calibrate(tmp_path, defa
 
 
 def test_chart_patterns_and_folder_come_from_the_profile(tmp_path):
+    # every folder name is an item number here, so "_calibration" can be an ordinary item
     prof = profiles.load(str(write_profile(tmp_path / "p.toml", colour={
-        "chart_patterns": ["*_cc.*"], "calibration_folder": "charts"})))
+        "chart_patterns": ["*_cc.*"], "calibration_folder": "charts"}, naming={"item_pattern": "^(?P<item>.+)$"})))
     src = tmp_path / "src"
     jpeg(src / "A1" / "front_cc.jpg")
     jpeg(src / "A1" / "colorchecker.jpg")    # not a chart under these rules
@@ -176,7 +178,9 @@ def test_chart_patterns_and_folder_come_from_the_profile(tmp_path):
 
 
 def test_unsafe_item_names_are_refused_with_the_reason(tmp_path):
-    prof = profiles.load(str(write_profile(tmp_path / "p.toml", naming={"max_item_length": 6})))
+    # every folder name is an item number here (the default pattern makes "CON" a mere container)
+    prof = profiles.load(str(write_profile(tmp_path / "p.toml", naming={"max_item_length": 6,
+                                                                        "item_pattern": "^(?P<item>.+)$"})))
     src = tmp_path / "src"
     jpeg(src / "CON" / "x.jpg")
     jpeg(src / "-A1" / "x.jpg")

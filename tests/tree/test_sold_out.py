@@ -61,11 +61,11 @@ def test_marking_twice_is_marking_once_and_labels_never_stack(cli, built):
     _src, out = built
     assert cli("mark", out, "A1001", "--sold-out", "红色").exit_code == 0
     once = tree_hashes(out / "detail")
-    history = sorted((out / ".imgkit/history/A1001").iterdir())
+    history = sorted((out / ".imgkit/history/ops").iterdir())
     again = cli("mark", out, "A1001", "--sold-out", "红色")
     assert again.exit_code == 0 and "already marked" in again.stderr
     assert tree_hashes(out / "detail") == once
-    assert sorted((out / ".imgkit/history/A1001").iterdir()) == history, "no new history for no change"
+    assert sorted((out / ".imgkit/history/ops").iterdir()) == history, "no new history for no change"
     # a second label is rendered from the raw original, beside the first, not over an old render
     assert cli("mark", out, "A1001", "--sold-out", "XL", "--label", "缺货", "--indices", "2").exit_code == 0
     db = sqlite3.connect(out / ".imgkit/state.sqlite")
