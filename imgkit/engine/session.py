@@ -217,7 +217,8 @@ def build(src: Path, out: Path | None, profile: Profile, *, jobs: int = 0,
         summary.outcomes = session.run(candidates, refusals, sheet)
         if sheet is not None:
             summary.warnings = sheets.warnings(sheet, {c.item for c in candidates if c.role != "chart"},
-                                               {s.item for s in session.state.sources().values()})
+                                               [(s.item, s.idx) for s in session.state.sources().values()],
+                                               profile=profile)
             for w in summary.warnings:
                 on_event("warning", w)
         summary.elapsed = time.perf_counter() - start
