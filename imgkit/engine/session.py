@@ -96,13 +96,14 @@ class Session:
 
     def __init__(self, out: Path, profile: Profile, *, jobs: int = 0,
                  on_event: Callable[[str, object], None] = lambda kind, data: None,
-                 executor: str = "local", scheduler: str | None = None, calibration: Path | None = None):
+                 executor: str = "local", scheduler: str | None = None, calibration: Path | None = None,
+                 command: str = "build"):
         self.out, self.profile, self.jobs, self.on_event = out, profile, jobs, on_event
         self.executor, self.scheduler = executor, scheduler
         self.override = calibration
         self.calibrations: dict = {}   # scope -> CalibrationUse, kept across watch batches
         self.staging = out / ".imgkit" / "staging"
-        self._lock = locked(out / ".imgkit" / "lock")
+        self._lock = locked(out / ".imgkit" / "lock", command)   # who holds OUT, for another imgkit
         self.state: State | None = None
 
     def __enter__(self) -> Session:

@@ -85,7 +85,7 @@ class Watcher:
 
     # the loop ---------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> dict[str, Outcome]:
-        with Session(self.out, self.profile, jobs=self.jobs, on_event=self.on_event) as session:
+        with Session(self.out, self.profile, jobs=self.jobs, on_event=self.on_event, command="watch") as session:
             self.known = session.state.files()
             if self.sheet_path and self.sheet_path.is_file():  # before the backlog: no render twice
                 st = self.sheet_path.stat()

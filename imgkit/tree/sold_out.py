@@ -35,12 +35,12 @@ class Change:
 
 
 @contextlib.contextmanager
-def _state(out: Path) -> Iterator[State]:
+def _state(out: Path, command: str) -> Iterator[State]:
     """The tree's state, with OUT locked against a build or watch running meanwhile."""
     db = out / ".imgkit" / "state.sqlite"
     if not db.is_file():
         raise ConfigError(f"{out}: not an imgkit output folder (no .imgkit/state.sqlite); run imgkit build first")
-    with locked(out / ".imgkit" / "lock"):
+    with locked(out / ".imgkit" / "lock", command):
         state = State(db)
         try:
             yield state
@@ -88,7 +88,7 @@ def mark(out: Path, item: str, profile: Profile, text: str, *, indices: list[int
     line = f"{text.strip()} {profile.mark.label if label is None else label.strip()}".strip()
     if not line:
         raise ConfigError("the sold-out text is empty")
-    with _state(out) as state:
+    with _state(out, "mark") as state:
         sources = _sources(state, item, out)
         unknown = sorted(set(indices or ()) - set(sources))
         if unknown:
@@ -138,7 +138,7 @@ def _apply(out: Path, item: str, profile: Profile, state: State, sources: dict[i
 
 def undo(out: Path, item: str) -> list[Change]:
     """Put back the files, marks and state the last ``mark`` of ``item`` replaced."""
-    with _state(out) as state:
+    with _state(out, "mark --undo") as state:
         ops = sorted((out / ".imgkit" / "history" / item).glob("*/manifest.json"), key=lambda p: int(p.parent.name))
         if not ops:
             raise ConfigError(f"{out}: nothing to undo for item {item!r} (no marks in its history)")
