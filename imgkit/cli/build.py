@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from imgkit import profile as profiles
-from imgkit.cli import EXIT_FAILED, EXIT_OK, exit_codes, main, profile_option
+from imgkit.cli import EXIT_FAILED, EXIT_OK, exit_codes, main, parent_exists, profile_option
 from imgkit.errors import ConfigError
 
 
@@ -49,6 +49,7 @@ def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: s
     from imgkit.report.report_json import to_json
 
     with exit_codes():
+        parent_exists(out, "-o")
         prof = profiles.load(profile_spec)
         with Progress(sys.stderr) as progress:
             summary = run_build(src, out, prof, jobs=jobs, on_event=progress.event,
