@@ -26,7 +26,8 @@ from imgkit.errors import ConfigError
 @click.option("--calibration", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Colour calibration JSON (from imgkit calibrate) for every photo, instead of charts in SRC.")
 @click.option("--items", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="Product sheet (CSV: item, name, colour, …, selling_points) [default: SRC/items.csv].")
+              help="Product sheet (CSV, UTF-16 text or .xlsx: item, name, colour, …, selling_points) "
+                   "[default: SRC/items.csv].")
 @click.option("--json", "as_json", is_flag=True, help="Print every output and rejection as JSON on stdout.")
 def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: str,
           scheduler: str | None, calibration: Path | None, items: Path | None, as_json: bool) -> None:

@@ -19,7 +19,7 @@ from imgkit.errors import ConfigError, Rejected
 @click.option("--copy", "copy_text", help="One line of copy (at most 10 characters under S1).")
 @click.option("--bg", help="Background colour: #1f4e8c, rgb(31,78,140) or a name [default: the profile's].")
 @click.option("--sheet", type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV with columns item (or out), logo, company, copy[, bg]: one image per row.")
+              help="CSV (or .xlsx) with columns item (or out), logo, company, copy[, bg]: one image per row.")
 @click.option("--check", "check_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Check an existing main image (made by hand or by imgkit) instead of making one.")
 @click.option("--spec", type=click.Path(dir_okay=False, path_type=Path),
