@@ -27,3 +27,19 @@ class Rejected(ImgkitError):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+def plain(exc: BaseException) -> str:
+    """What went wrong in words for a one-line message: no errno tuples, codec positions or
+    Python object reprs (``<_io.BytesIO object at 0x7f…>``)."""
+    import json
+    import re
+
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = (str(exc).splitlines() or [type(exc).__name__])[0]
+    return re.sub(r"\s*<[^<>]* at 0x[0-9a-fA-F]+>", "", text) or type(exc).__name__

@@ -26,6 +26,7 @@ from imgkit.checks.rules import RULES, Context, FileFacts, ItemFacts, main_check
 from imgkit.checks.watermark_match import Match, find_watermark, luma, template_from_rgba
 from imgkit.errors import ConfigError
 from imgkit.findings import ERROR, INFO, WARNING, Finding
+from imgkit.imaging.codec import unreadable
 from imgkit.imaging.watermark import placement, scaled_watermark, watermark_image
 from imgkit.naming import is_ignored, item_from_filename
 from imgkit.profile import Profile
@@ -158,7 +159,7 @@ def inspect(path: Path, rel: str, item: str | None, index: int | None, stem_ok: 
     try:
         im = Image.open(io.BytesIO(data))
     except Exception as exc:
-        return FileFacts(**base, decode_error=f"not an image ({type(exc).__name__})")
+        return FileFacts(**base, decode_error=unreadable(data, exc))
     exif = im.getexif()
     gps = bool(exif.get_ifd(GPS_IFD)) if GPS_IFD in exif else False
     tags = {**dict(exif), **dict(exif.get_ifd(EXIF_IFD))}
@@ -179,7 +180,7 @@ def inspect(path: Path, rel: str, item: str | None, index: int | None, stem_ok: 
             warnings.simplefilter("error")
             im.load()
     except Exception as exc:
-        return FileFacts(**facts, decode_error=str(exc)[:160] or type(exc).__name__)
+        return FileFacts(**facts, decode_error=unreadable(data, exc))
     match = None
     if mark is not None:
         match = _find(im, mark, profile)

@@ -38,6 +38,17 @@ def exit_codes():
         fail(str(exc), EXIT_FAILED)
 
 
+def parent_exists(path: Path | None, option: str) -> None:
+    """The folder that is to hold ``path`` (a file an option names, or OUT, the one folder a
+    command owns and may create) must exist: imgkit creates no other folder. ConfigError if not."""
+    if path is None:
+        return
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        state = "is not a folder" if folder.exists() else "does not exist"
+        raise ConfigError(f"{option} {path}: the folder {folder} {state}; imgkit does not create it")
+
+
 def judge(path: Path, prof, spec_file: Path | None, as_json: bool) -> int:
     """Judge one main image (``main-image --check``, ``validate FILE``): findings on stderr,
     as JSON on stdout with ``as_json``; the exit code."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from imgkit import profile as profiles
-from imgkit.cli import EXIT_FAILED, EXIT_OK, exit_codes, main, profile_option
+from imgkit.cli import EXIT_FAILED, EXIT_OK, exit_codes, main, parent_exists, profile_option
 from imgkit.errors import ConfigError
 
 
@@ -26,7 +26,8 @@ from imgkit.errors import ConfigError
 @click.option("--calibration", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Colour calibration JSON (from imgkit calibrate) for every photo, instead of charts in SRC.")
 @click.option("--items", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="Product sheet (CSV: item, name, colour, …, selling_points) [default: SRC/items.csv].")
+              help="Product sheet (CSV, UTF-16 text or .xlsx: item, name, colour, …, selling_points) "
+                   "[default: SRC/items.csv].")
 @click.option("--prune", is_flag=True,
               help="Retire published images whose source is gone: their files go to history, the item closes up.")
 @click.option("--json", "as_json", is_flag=True, help="Print every output and rejection as JSON on stdout.")
@@ -51,6 +52,7 @@ def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: s
     from imgkit.report.report_json import to_json
 
     with exit_codes():
+        parent_exists(out, "-o")
         prof = profiles.load(profile_spec)
         with Progress(sys.stderr) as progress:
             summary = run_build(src, out, prof, jobs=jobs, on_event=progress.event,

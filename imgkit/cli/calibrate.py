@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from imgkit.cli import EXIT_FAILED, EXIT_OK, fail, main
+from imgkit.cli import EXIT_FAILED, EXIT_OK, fail, main, parent_exists
 from imgkit.errors import ConfigError, Rejected
 
 
@@ -54,6 +54,7 @@ def calibrate(photo: Path, reference: str, corners, out: Path | None) -> None:
         ref = load_reference(reference)
         if not photo.is_file():
             raise ConfigError(f"{photo}: no such file")
+        parent_exists(out, "-o")
         rgb, sha, name = read_photo(photo)  # once: for the fit and for the diagnostic PNG
         cal = calibrate_pixels(rgb, ref, sha=sha, source=name, corners=corners)
         png = save_calibration(cal, out, rgb)

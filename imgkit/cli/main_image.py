@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from imgkit import profile as profiles
-from imgkit.cli import EXIT_FAILED, EXIT_OK, fail, judge, main
+from imgkit.cli import EXIT_FAILED, EXIT_OK, fail, judge, main, parent_exists
 from imgkit.errors import ConfigError, Rejected
 
 
@@ -19,7 +19,7 @@ from imgkit.errors import ConfigError, Rejected
 @click.option("--copy", "copy_text", help="One line of copy (at most 10 characters under S1).")
 @click.option("--bg", help="Background colour: #1f4e8c, rgb(31,78,140) or a name [default: the profile's].")
 @click.option("--sheet", type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV with columns item (or out), logo, company, copy[, bg]: one image per row.")
+              help="CSV (or .xlsx) with columns item (or out), logo, company, copy[, bg]: one image per row.")
 @click.option("--check", "check_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Check an existing main image (made by hand or by imgkit) instead of making one.")
 @click.option("--spec", type=click.Path(dir_okay=False, path_type=Path),
@@ -62,10 +62,26 @@ def main_image(logo, company, copy_text, bg, sheet, check_file, spec, photo, pro
                                         ("-o", out)) if v is None]
         if missing:
             fail(f"missing {', '.join(missing)}")
+        _check_flags(Path(logo), bg, out)
         ok = _make(logo, company, copy_text, bg, prof, font, out, as_json, where=str(out))
         sys.exit(EXIT_OK if ok else EXIT_FAILED)
     except ConfigError as exc:
         fail(str(exc))
+
+
+def _check_flags(logo: Path, bg: str | None, out: Path) -> None:
+    """What the command line names must be there and make sense (exit 2), before any drawing;
+    what the drawing refuses (a banned word, a white background) stays a refusal (exit 1)."""
+    from imgkit.main_image.render import Refused, parse_colour
+
+    parent_exists(out, "-o")
+    if not logo.is_file():
+        raise ConfigError(f"--logo {logo}: no such file")
+    if bg is not None:
+        try:
+            parse_colour(bg)
+        except Refused as exc:
+            raise ConfigError(f"--bg: {exc.reasons[0]}") from None
 
 
 def _font(prof):
@@ -98,6 +114,7 @@ def _sheet(sheet: Path, prof, font, out: Path | None, as_json: bool) -> int:
 
     rows = read_batch(sheet)
     folder = out or sheet.parent / "main"
+    parent_exists(folder, "-o")
     ext = ".png" if prof.main_image.format == "PNG" else ".jpg"
     made = refused = 0
     for row in rows:
@@ -122,6 +139,9 @@ def _from_photo(photo: Path, prof, out: Path | None, as_json: bool) -> int:
 
     if out is None:
         raise ConfigError("missing -o (the main image file to write)")
+    if not photo.is_file():
+        raise ConfigError(f"--from-photo {photo}: no such file")
+    parent_exists(out, "-o")
     if prof.main_image.kind != "product":
         raise ConfigError(f"profile {prof.name!r} makes service main images; for --from-photo use a product "
                           f"profile (taobao-item, amazon-main)")

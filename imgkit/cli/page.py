@@ -49,7 +49,7 @@ def page(out: Path, items: tuple[str, ...], profile_spec: str, all_items: bool) 
         for item in names:   # every item checked before anything is written
             sources(out, item, prof)
         try:
-            with locked(out / ".imgkit" / "lock"):
+            with locked(out / ".imgkit" / "lock", "page"):
                 results = [render_page(out, item, prof) for item in names]
         except OSError as exc:
             if exc.errno in OUT_OF_ROOM:

@@ -63,7 +63,7 @@ def undo(out: Path, item: str | None) -> None:
     from imgkit.tree.published import open_tree
 
     with exit_codes():
-        with open_tree(out.resolve(), log=lambda line: click.echo(f"imgkit: {line}", err=True)) as state:
+        with open_tree(out.resolve(), "undo", log=lambda line: click.echo(f"imgkit: {line}", err=True)) as state:
             done = undo_operation(out.resolve(), state, item)
     for rel in done.files:
         click.echo(f"restored: {out / rel}")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from imgkit import profile as profiles
-from imgkit.cli import EXIT_FAILED, EXIT_OK, exit_codes, judge, main, profile_option
+from imgkit.cli import EXIT_FAILED, EXIT_OK, exit_codes, judge, main, parent_exists, profile_option
 from imgkit.errors import ConfigError
 
 
@@ -37,6 +37,8 @@ def validate(target: Path, profile_spec: str, json_out: str | None, html_out: Pa
     with exit_codes():
         if not target.exists():
             raise ConfigError(f"{target}: no such folder")
+        parent_exists(Path(json_out) if json_out and json_out != "-" else None, "--json")
+        parent_exists(html_out, "--html")
         prof = profiles.load(profile_spec)
         if target.is_file():  # one main image, made by imgkit or by hand (rule S1)
             sys.exit(judge(target, prof, None, json_out == "-"))
@@ -48,16 +50,25 @@ def validate(target: Path, profile_spec: str, json_out: str | None, html_out: Pa
     else:
         for line in human_lines(result):
             click.echo(line)
-        if json_out:
-            Path(json_out).write_text(text + "\n", encoding="utf-8")
-    if html_out:
-        from imgkit.report import html_page as report_html
-        rejections = _rejections(result.target) if result.tree == "build" else []
-        page = html_out.resolve()
-        report_html.write(page, report_html.view(data, result.target, page, rejections=rejections,
-                                                 title=f"imgkit validation: {result.target.name}"))
-        click.echo(f"imgkit: report -> {page}", err=True)
+    with exit_codes():
+        if json_out and json_out != "-":
+            _write(Path(json_out), "--json", lambda: Path(json_out).write_text(text + "\n", encoding="utf-8"))
+        if html_out:
+            from imgkit.report import html_page as report_html
+            rejections = _rejections(result.target) if result.tree == "build" else []
+            page = html_out.resolve()
+            _write(html_out, "--html", lambda: report_html.write(page, report_html.view(
+                data, result.target, page, rejections=rejections, title=f"imgkit validation: {result.target.name}")))
+            click.echo(f"imgkit: report -> {page}", err=True)
     sys.exit(EXIT_OK if result.ok else EXIT_FAILED)
+
+
+def _write(path: Path, option: str, write) -> None:
+    """``write()``; a file system that refuses it is a ConfigError naming the option and file."""
+    try:
+        write()
+    except OSError as exc:
+        raise ConfigError(f"{option} {path}: cannot write it ({exc.strerror or exc})") from None
 
 
 def _rejections(target: Path) -> list[dict]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from imgkit import profile as profiles
-from imgkit.cli import EXIT_OK, exit_codes, main, profile_option
+from imgkit.cli import EXIT_OK, exit_codes, main, parent_exists, profile_option
 
 
 @main.command()
@@ -55,6 +55,7 @@ def watch(inbox: Path, out: Path | None, profile_spec: str, polling: bool, poll_
         stop.set()
 
     with exit_codes():
+        parent_exists(out, "-o")
         prof = profiles.load(profile_spec)
         inbox, out = resolve_paths(inbox, out)
         signal.signal(signal.SIGINT, on_signal)

@@ -66,7 +66,12 @@ def measure(rgb: np.ndarray, ref: Reference, corners=None, *, fallback_corners=N
         med, clipped = sample_quads(rgb, regions)
         return Sample(centre[:, 0], outlines, regions, med, clipped, "boxes")
     if corners is not None:
-        return from_corners(rgb, corners, ref.lab)
+        sample = from_corners(rgb, corners, ref.lab)
+        if sample.score > ACCEPT_DE:
+            raise NoChartFound(f"the corners given do not frame a colour chart: the colours inside them fit the "
+                               f"chart only to ΔE2000 {sample.score:.1f} (a chart fits within {ACCEPT_DE:g}); give "
+                               f"the outer corners of its four corner patches")
+        return sample
     try:
         return find_chart(rgb, ref.lab)
     except NoChartFound as missed:

@@ -16,7 +16,7 @@ from PIL import Image
 
 from imgkit import __version__
 from imgkit.colour import ccm
-from imgkit.errors import ConfigError
+from imgkit.errors import ConfigError, plain
 from imgkit.store.files import atomic_write
 
 SCHEMA = 1
@@ -104,7 +104,7 @@ def load_calibration(path: str | Path) -> Calibration:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"calibration {path}: cannot be read ({exc})") from None
+        raise ConfigError(f"calibration {path}: cannot be read ({plain(exc)})") from None
     if not isinstance(data, dict) or data.get("kind") != KIND or data.get("schema") != SCHEMA:
         raise ConfigError(f"calibration {path}: not an imgkit calibration (expected kind {KIND!r}, schema {SCHEMA})")
     try:

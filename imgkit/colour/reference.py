@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from imgkit.colour import conversions as colour
-from imgkit.errors import ConfigError
+from imgkit.errors import ConfigError, plain
 from imgkit.imaging.colours import HEX, rgb_of
 
 BUILTIN = {"colorchecker24": "colorchecker24.csv"}
@@ -82,7 +82,7 @@ def load_reference(spec: str | Path = "colorchecker24") -> Reference:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"reference {path}: cannot be read ({exc})") from None
+        raise ConfigError(f"reference {path}: cannot be read ({plain(exc)})") from None
     if path.suffix.lower() == ".csv":
         return _from_csv(text, path.stem, str(path))
     if path.suffix.lower() == ".toml":

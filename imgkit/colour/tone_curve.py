@@ -29,8 +29,8 @@ def fit_curve(measured, reference) -> np.ndarray:
                 keep_x.append(xi)
                 keep_y.append(yi)
         if len(keep_x) < 2:
-            raise ValueError(f"neutral-curve: expected at least 2 distinct grey levels in channel {c}, "
-                             f"got {len(keep_x)}")
+            raise ValueError(f"the chart's grey patches show fewer than 2 distinct levels in "
+                             f"{('red', 'green', 'blue')[c]} (a tone curve needs 2): are they where the chart is?")
         knots.append((keep_x, keep_y))
     k = max(len(kx) for kx, _ in knots)
     out = np.empty((3, 2, k))

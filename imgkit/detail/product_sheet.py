@@ -1,13 +1,14 @@
 """The product sheet (R4, R6, R7): ``items.csv`` with one row of facts per item number.
 
-Read by :mod:`imgkit.table` (UTF-8 or GBK, delimiter sniffed). Header names come from the
-profile's ``[sheet]`` section, so Chinese headers (货号, 品名, 颜色, 面料, 尺码, 尺寸, 说明, 卖点)
-work as well as English ones.
+Read by :mod:`imgkit.table` (CSV in UTF-8, GBK or UTF-16, or an .xlsx workbook). Header
+names come from the profile's ``[sheet]`` section, so Chinese headers (货号, 品名, 颜色, 面料,
+尺码, 尺寸, 说明, 卖点) work as well as English ones.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -26,13 +27,14 @@ class Row:
     dimensions: str = ""
     note: str = ""
     selling_points: tuple[str, ...] = ()   # one per detail index from the second on ("" = none)
-    line: int = 0                          # in the file, for messages
+    line: int = 0                          # in the file (a workbook's row), for messages
 
 
 @dataclass(frozen=True)
 class ProductSheet:
     path: Path
     rows: dict[str, Row]
+    unit: str = "line"                     # what Row.line counts: "line", or "row" in a workbook
 
     def get(self, item: str) -> Row | None:
         return self.rows.get(item)
@@ -52,7 +54,8 @@ def _cells(values: list[str], columns: dict[str, int]):
 
 def load(path: Path, profile: Profile) -> ProductSheet:
     """Read a product sheet; a missing or malformed sheet is a ConfigError naming the file."""
-    header, lines = read_table(path, "product sheet")
+    table = read_table(path, "product sheet")
+    header = table.header
     aliases = {_key(a): name for name, names in profile.sheet.columns().items() for a in names}
     columns: dict[str, int] = {}
     for i, h in enumerate(header):
@@ -65,19 +68,19 @@ def load(path: Path, profile: Profile) -> ProductSheet:
                           f"header is {', '.join(h.strip() for h in header)})")
     rows: dict[str, Row] = {}
     sep = profile.sheet.separator
-    for line, values in lines:
+    for line, values in table.rows:
         cell = _cells(values, columns)
         item = cell("item")
         if not item:
             if any(v.strip() for v in values):
-                raise ConfigError(f"{path}: line {line}: row has no item number")
+                raise ConfigError(f"{table.at(line)}: row has no item number")
             continue
         if item in rows:
-            raise ConfigError(f"{path}: line {line}: item {item} already has a row (line {rows[item].line})")
+            raise ConfigError(f"{table.at(line)}: item {item} already has a row ({table.unit} {rows[item].line})")
         points = tuple(p.strip() for p in cell("selling_points").split(sep)) if cell("selling_points") else ()
         rows[item] = Row(item=item, line=line, selling_points=points,
                          **{f.name: cell(f.name) for f in fields(Row) if f.name in FACT_FIELDS and f.name != "item"})
-    return ProductSheet(path, rows)
+    return ProductSheet(path, rows, table.unit)
 
 
 def find(src: Path, profile: Profile, given: Path | None = None) -> ProductSheet | None:
@@ -88,10 +91,32 @@ def find(src: Path, profile: Profile, given: Path | None = None) -> ProductSheet
     return load(path, profile) if profile.sheet.file and path.is_file() else None
 
 
-def warnings(sheet: ProductSheet, scanned: set[str], published: set[str]) -> list[str]:
-    """An item of the shoot without a row; a row whose item has no photos at all."""
+def warnings(sheet: ProductSheet, scanned: set[str], published: Iterable[tuple[str, int]], *,
+             profile: Profile | None = None) -> list[str]:
+    """An item of the shoot without a row; a row whose item has no photos at all; with
+    ``profile`` (captions on), selling points for images the item does not have.
+
+    ``published``: (item, index) of every image in the state."""
+    indices: dict[str, set[int]] = {}
+    for item, index in published:
+        indices.setdefault(item, set()).add(index)
     out = [f"{item}: no row in the product sheet {sheet.path.name}; its images carry no facts or captions"
            for item in sorted(scanned - set(sheet.rows))]
-    out += [f"{sheet.path.name} line {row.line}: item {item} has no photos"
-            for item, row in sheet.rows.items() if item not in scanned | published]
+    out += [f"{sheet.path.name} {sheet.unit} {row.line}: item {item} has no photos"
+            for item, row in sheet.rows.items() if item not in scanned | set(indices)]
+    if profile is not None and profile.captions.enabled:
+        out += [w for item, row in sheet.rows.items() if item in indices
+                if (w := _points_without_image(sheet, row, indices[item], profile.naming.start))]
     return out
+
+
+def _points_without_image(sheet: ProductSheet, row: Row, indices: set[int], start: int) -> str:
+    """Selling point k goes on image ``start + k``; the points whose image is missing, or ""."""
+    dropped = [(k, p) for k, p in enumerate(row.selling_points, start=1) if p and start + k not in indices]
+    if not dropped:
+        return ""
+    shown = ", ".join(f"#{k} {p if len(p) <= 12 else p[:12] + '…'}" for k, p in dropped[:3])
+    more = f" and {len(dropped) - 3} more" if len(dropped) > 3 else ""
+    return (f"{sheet.path.name} {sheet.unit} {row.line}: item {row.item} has {len(row.selling_points)} selling "
+            f"points for {len(indices)} images (point 1 goes on image {start + 1:02d}); not drawn, no image for "
+            f"{shown}{more}")

@@ -121,8 +121,9 @@ class Session:
     def __init__(self, out: Path, profile: Profile, *, jobs: int = 0,
                  on_event: Callable[[str, object], None] = lambda kind, data: None,
                  executor: str = "local", scheduler: str | None = None, calibration: Path | None = None,
-                 prune: bool = False):
-        """``prune``: retire gone images after each run (the item closes up)."""
+                 prune: bool = False, command: str = "build"):
+        """``prune``: retire gone images after each run (the item closes up); ``command``: who
+        holds OUT, as the lock tells another imgkit."""
         self.out, self.profile, self.jobs, self.on_event = out, profile, jobs, on_event
         self.prune = prune
         self.gone: list[Gone] = []         # as the last run found them
@@ -131,7 +132,7 @@ class Session:
         self.override = calibration
         self.calibrations: dict = {}   # scope -> CalibrationUse, kept across watch batches
         self.staging = out / ".imgkit" / "staging"
-        self._lock = locked(out / ".imgkit" / "lock")
+        self._lock = locked(out / ".imgkit" / "lock", command)   # who holds OUT, for another imgkit
         self.state: State | None = None
 
     def __enter__(self) -> Session:
@@ -287,7 +288,8 @@ def build(src: Path, out: Path | None, profile: Profile, *, jobs: int = 0,
         summary.gone, summary.renames = session.gone, session.renames
         if sheet is not None:
             summary.warnings = sheets.warnings(sheet, {c.item for c in candidates if c.role != "chart"},
-                                               {s.item for s in session.state.sources().values()})
+                                               [(s.item, s.idx) for s in session.state.sources().values()],
+                                               profile=profile)
             for w in summary.warnings:
                 on_event("warning", w)
         summary.elapsed = time.perf_counter() - start

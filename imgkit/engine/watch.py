@@ -98,7 +98,8 @@ class Watcher:
 
     # the loop ---------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> dict[str, Outcome]:
-        with Session(self.out, self.profile, jobs=self.jobs, on_event=self._event, prune=self.prune) as session:
+        with Session(self.out, self.profile, jobs=self.jobs, on_event=self._event, prune=self.prune,
+                     command="watch") as session:
             self.known = session.state.files()
             if self.sheet_path and self.sheet_path.is_file():  # before the backlog: no render twice
                 st = self.sheet_path.stat()

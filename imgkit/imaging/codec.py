@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-from imgkit.errors import Rejected
+from imgkit.errors import Rejected, plain
 from imgkit.imaging.blend import flatten
 
 ORIENTATION = 0x0112
@@ -60,6 +60,20 @@ def sniff(data: bytes) -> None:
     if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
         raise Rejected("HEIC/HEIF photo: not supported, export it as JPEG "
                        "(iPhone: Settings > Camera > Formats > Most Compatible)")
+
+
+def unreadable(data: bytes, exc: BaseException | None = None) -> str:
+    """Why ``data`` is not a usable picture, in words, for checks that open files themselves
+    (``exc``: what opening or decoding raised)."""
+    try:
+        sniff(data)
+    except Rejected as rejected:
+        return rejected.reason
+    if exc is None or isinstance(exc, UnidentifiedImageError):
+        if _jpeg_precision(data) not in (None, 8):
+            return f"{_jpeg_precision(data)}-bit JPEG: not supported, export an 8-bit JPEG"
+        return "not an image, or a format imgkit cannot read"
+    return f"damaged or cut-off image: {_short(exc)}"
 
 
 def open_image(data: bytes, *, max_pixels: int, formats: tuple[str, ...]) -> Image.Image:
@@ -260,5 +274,6 @@ def _pixels_from(exc: Exception) -> str:
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    """The first line of a library's message, without Python object reprs (<… at 0x7f…>)."""
+    text = plain(exc)
     return text if len(text) <= 160 else text[:157] + "..."

@@ -15,7 +15,7 @@ COLUMNS = ("item", "out", "logo", "company", "copy", "bg")
 
 @dataclass(frozen=True)
 class BatchRow:
-    line: int                 # in the sheet, for messages
+    line: int                 # in the sheet (a workbook's row), for messages
     cells: dict[str, str]     # column -> the cell as written
 
     def get(self, column: str) -> str:
@@ -34,14 +34,14 @@ class BatchRow:
 
 def read_batch(sheet: Path) -> list[BatchRow]:
     """The sheet's non-empty rows; ``ConfigError`` for a sheet without the needed columns."""
-    header, lines = read_table(sheet)
-    header = [h.strip().lower() for h in header]
+    table = read_table(sheet)
+    header = [h.strip().lower() for h in table.header]
     unknown = [h for h in header if h not in COLUMNS]
     if unknown or not {"logo", "company", "copy"} <= set(header) or not {"item", "out"} & set(header):
         raise ConfigError(f"{sheet}: columns must be item (or out), logo, company, copy and optionally bg; "
                           f"found {', '.join(header) or 'none'}")
     rows = []
-    for line, values in lines:
+    for line, values in table.rows:
         cells = dict(zip(header, values, strict=False))
         if any(v.strip() for v in cells.values()):
             rows.append(BatchRow(line, cells))

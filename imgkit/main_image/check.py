@@ -24,8 +24,9 @@ import numpy as np
 from PIL import Image
 
 from imgkit.colour.conversions import whiteness_distance
-from imgkit.errors import ConfigError
+from imgkit.errors import ConfigError, plain
 from imgkit.findings import ERROR, INFO, WARNING, Finding
+from imgkit.imaging.codec import unreadable
 from imgkit.imaging.colours import hex_of
 from imgkit.main_image.background import bbox, box_mask, content_mask, distance_map, dominant_colour, ring_mask
 from imgkit.main_image.copy_rules import text_problems
@@ -48,7 +49,7 @@ def load_spec(path: Path) -> dict:
     try:
         spec = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path}: cannot read the spec JSON ({exc})") from None
+        raise ConfigError(f"{path}: cannot read the spec JSON ({plain(exc)})") from None
     if not isinstance(spec, dict):
         raise ConfigError(f"{path}: the spec must be a JSON object with company and copy")
     return spec
@@ -72,10 +73,13 @@ def check_main_image(target, profile: Profile, spec: dict | None = None) -> list
         file = str(path)
         try:
             data = path.read_bytes()
+        except OSError as exc:
+            return [Finding("main.file.unreadable", ERROR, f"cannot read the file ({exc.strerror or exc})", file)]
+        try:
             image = Image.open(io.BytesIO(data))
             image.load()
-        except Exception as exc:  # not an image, truncated, unreadable: one finding, not a crash
-            return [Finding("main.file.unreadable", ERROR, f"cannot read the image ({str(exc)[:120]})", file)]
+        except Exception as exc:  # not an image, truncated: one finding, not a crash
+            return [Finding("main.file.unreadable", ERROR, unreadable(data, exc), file)]
         found += _file_rules(path, data, image, m, file)
         if spec is None:
             spec = _sidecar(path, data, found, file)
@@ -139,7 +143,8 @@ def _sidecar(path: Path, data: bytes, found: list[Finding], file) -> dict | None
     try:
         spec = json.loads(side.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        found.append(Finding("main.sidecar.unreadable", WARNING, f"{side.name}: not readable JSON ({exc})", file))
+        found.append(Finding("main.sidecar.unreadable", WARNING, f"{side.name}: not readable JSON ({plain(exc)})",
+                             file))
         return None
     if not isinstance(spec, dict):
         return None

@@ -23,7 +23,7 @@ from urllib.parse import quote
 import numpy as np
 from PIL import Image, ImageDraw
 
-from imgkit.errors import ConfigError, Rejected
+from imgkit.errors import ConfigError, Rejected, plain
 from imgkit.imaging.codec import encode_jpeg
 from imgkit.imaging.colours import rgb_of
 from imgkit.naming import check_item, is_ignored, natural_key, output_name
@@ -202,7 +202,7 @@ def compose_item(out: Path, item: str, profile: Profile, state: dict | None = No
             with Image.open(path) as im:
                 images.append(fit(im, content))
         except (OSError, Image.DecompressionBombError) as exc:
-            raise ConfigError(f"{path}: cannot read this detail image ({exc})") from None
+            raise ConfigError(f"{path}: cannot read this detail image ({plain(exc)})") from None
     text = page.heading.format(title=title, item=item) if page.band else ""
     canvas, blocks = compose(images, heading_band(text, page, profile) if page.band else None, page)
     return canvas, blocks, text or title

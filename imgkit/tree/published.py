@@ -20,13 +20,13 @@ from imgkit.store.state import SourceRow, State
 
 
 @contextlib.contextmanager
-def open_tree(out: Path, log=lambda line: None) -> Iterator[State]:
-    """The tree's state, with OUT locked against a build or watch running meanwhile and any
-    operation a killed run left half done rolled back (``log`` says so)."""
+def open_tree(out: Path, command: str, log=lambda line: None) -> Iterator[State]:
+    """The tree's state, with OUT locked for ``command`` against a build or watch running
+    meanwhile, and any operation a killed run left half done rolled back (``log`` says so)."""
     db = out / ".imgkit" / "state.sqlite"
     if not db.is_file():
         raise ConfigError(f"{out}: not an imgkit output folder (no .imgkit/state.sqlite); run imgkit build first")
-    with locked(out / ".imgkit" / "lock"):
+    with locked(out / ".imgkit" / "lock", command):
         state = State(db)
         try:
             for line in recover(out, state):

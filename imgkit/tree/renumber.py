@@ -121,7 +121,7 @@ def by_order(slots: dict[int, SourceRow], profile: Profile) -> list[int]:
 def renumber(out: Path, item: str, profile: Profile, order: list[int] | None = None) -> list[Rename]:
     """``imgkit renumber``: re-sequence ``item`` by ``[naming] order`` or by ``order`` (its
     current indices in the order wanted)."""
-    with open_tree(out) as state:
+    with open_tree(out, "renumber") as state:
         slots = slots_of(state, item, out)
         wanted = order or by_order(slots, profile)
         renames = resequence(out, profile, state, item, wanted, [], kind="renumber")

@@ -35,7 +35,7 @@ def mark(out: Path, item: str, profile: Profile, text: str, *, indices: list[int
     line = f"{text.strip()} {profile.mark.label if label is None else label.strip()}".strip()
     if not line:
         raise ConfigError("the sold-out text is empty")
-    with open_tree(out) as state:
+    with open_tree(out, "mark") as state:
         sources = slots_of(state, item, out)
         unknown = sorted(set(indices or ()) - set(sources))
         if unknown:
@@ -81,5 +81,5 @@ def _apply(out: Path, item: str, profile: Profile, state: State, sources: dict[i
 
 def undo(out: Path, item: str) -> list[Path]:
     """Put back what the item's last operation (a mark, or any other) changed; the files."""
-    with open_tree(out) as state:
+    with open_tree(out, "mark --undo") as state:
         return [out / rel for rel in undo_operation(out, state, item).files]
