@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.conftest import ROOT, SAMPLES, photo_set, tree_hashes
+from tests.conftest import ROOT, SAMPLES, photo_set, tree_hashes, write_profile
 
 
 @contextlib.contextmanager
@@ -75,7 +75,7 @@ def test_a_disk_full_before_any_image_is_said_the_same_way(shoot, tmp_path):
     (src / "A1002" / "shoe-1.jpg").write_bytes((shoot / "A1002" / "shoe-1.jpg").read_bytes())
     with tmpfs(tmp_path / "out", "8m") as out:
         assert imgkit("build", src, "-o", out / "listing", "-j", "1").returncode == 0
-        with open(out / "filler", "wb") as f:   # take every free block
+        with open(out / "filler", "wb", buffering=0) as f:   # take every free block (unbuffered: close cannot fail)
             with contextlib.suppress(OSError):
                 while True:
                     f.write(b"\0" * (1 << 16))
@@ -129,9 +129,11 @@ def test_odd_names_are_handled_and_nothing_is_written_outside_out(tmp_path):
         f.write(shoe)
     os.symlink(SAMPLES / "A1003_06.jpg", src / "N6" / "outside.jpg")
     os.symlink(SAMPLES / "A1002", src / "LINKED")
+    # odd folder names as item numbers: any name with a digit in it (the default pattern wants A1023-like ones)
+    profile = write_profile(tmp_path / "odd.toml", naming={"item_pattern": r"^(?P<item>\D*\d.*)$"})
     around = {p for p in tmp_path.rglob("*")}
     out = tmp_path / "out"
-    done = imgkit("build", src, "-o", out, "--json")
+    done = imgkit("build", src, "-o", out, "--json", "-p", profile)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     import json
     report = json.loads(done.stdout)
