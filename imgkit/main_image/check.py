@@ -9,8 +9,12 @@ main.background.*  solid (border ring one colour), white (S1: must not be near-w
                    logo and text areas, or around the product)
 main.logo.*        size (logo content larger than the logo area), missing
 main.fill          product fill below the profile's min_fill (product profiles)
-main.text.*        with a sidecar or spec: empty, lines, banned, link, missing (no ink in
-                   its area); main.copy.length; main.sidecar.stale
+main.text.*        read from the picture by OCR (``read_back``): banned, link, missing
+                   (S1: nothing read in the company or copy area), differs (warning: not
+                   what the spec says); with a sidecar or spec also its texts: empty,
+                   lines, banned, link; main.copy.length (read and specified);
+                   main.sidecar.stale
+main.qr            a QR code found in the picture
 main.measure       info: what was measured (background colour, ring share, boxes, fill)
 """
 
@@ -29,6 +33,7 @@ from imgkit.findings import ERROR, INFO, WARNING, Finding
 from imgkit.imaging.colours import hex_of
 from imgkit.main_image.background import bbox, box_mask, content_mask, distance_map, dominant_colour, ring_mask
 from imgkit.main_image.copy_rules import text_problems
+from imgkit.main_image.read_back import read_back_rules
 from imgkit.profile import MainImage, Profile
 from imgkit.store.files import sha256_bytes
 
@@ -115,10 +120,12 @@ def check_main_image(target, profile: Profile, spec: dict | None = None) -> list
         measured += _service_rules(distance, content_de, m, spec, add, slack=LOSSY_SLACK_PX if lossy else 0)
     else:
         measured += _product_rules(distance, content_de, m, add, scale=factor)
+    measured += read_back_rules(rgb, m, _boxes(m, spec), spec, add)
     if spec is not None and m.kind == "service":
         _text_rules(spec, m, add)
     elif m.kind == "service":
-        add("main.text.unchecked", INFO, "texts not checked: no sidecar beside the image and no spec given")
+        add("main.text.unchecked", INFO, "texts judged as read from the picture only: no sidecar beside the image "
+            "and no spec says what they should be")
     add("main.measure", INFO, measured)
     return found
 
@@ -206,12 +213,6 @@ def _service_rules(distance: np.ndarray, content_de: float, m: MainImage, spec, 
         add("main.background.outside", ERROR,
             f"{share:.1%} of the area outside the logo and text areas is not background (at x {x}..{x + bw - 1}, "
             f"y {y}..{y + bh - 1}); a logo overflowing its area, a gradient or stray marks?")
-    for role in ("company", "copy"):
-        ink = int((content & box_mask(h, w, [boxes[role]])).sum())
-        if ink < 20:
-            label = "company name" if role == "company" else role
-            add("main.text.missing", ERROR if spec else WARNING,
-                f"no {label} drawn: {ink} text pixels in the {role} area {boxes[role]} (x, y, w, h)")
     logo = bbox(content & ~text_areas)
     lx, ly, lw, lh = boxes["logo"]
     if logo is None:
