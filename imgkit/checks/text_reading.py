@@ -14,6 +14,7 @@ them itself.
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ READ_SIDE = 1024
 MIN_SCORE = 0.6
 #: RapidOCR's steps and how the wheel's model files are named (3.10: PP-OCRv6_det_small.onnx,
 #: ch_ppocr_mobile_v2.0_cls_mobile.onnx, PP-OCRv6_rec_small.onnx)
+_ONE_AT_A_TIME = threading.Lock()  # ONNX Runtime already uses every core for one picture
 MODELS = {"Det": "*det*.onnx", "Cls": "*cls*.onnx", "Rec": "*rec*.onnx"}
 
 
@@ -83,7 +85,8 @@ def read_text(rgb: np.ndarray, *, min_score: float = MIN_SCORE) -> tuple[TextLin
         import cv2
         rgb = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
     # RapidOCR takes OpenCV's BGR order; its step switches persist between calls, so name them all
-    result = _engine()(np.ascontiguousarray(rgb[..., ::-1]), use_det=True, use_cls=True, use_rec=True)
+    with _ONE_AT_A_TIME:
+        result = _engine()(np.ascontiguousarray(rgb[..., ::-1]), use_det=True, use_cls=True, use_rec=True)
     if result.boxes is None or result.txts is None:
         return ()
     lines = []
