@@ -136,7 +136,9 @@ def _from_photo(photo: Path, prof, out: Path | None, as_json: bool) -> int:
             click.echo(f"imgkit: refused: {photo}: {reason}", err=True)
         return EXIT_FAILED
     rendered.sidecar["image"]["file"] = out.name
-    _emit(rendered, out, photo, as_json, f"product fill {rendered.sidecar['fill']:.0%}")
+    measured = rendered.sidecar["measured"]
+    _emit(rendered, out, photo, as_json, f"product fill {measured['fill']:.1%} measured, background purity "
+                                         f"{measured['purity']:.1%}")
     return EXIT_OK
 
 
