@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from imgkit.checks.text_rules import qr_code, text_banned, text_link
 from imgkit.findings import ERROR, WARNING, Finding
 from imgkit.main_image.check import check_main_image
 from imgkit.profile import Profile
@@ -50,6 +51,8 @@ class FileFacts:
     delta_e: float | None = None     # mean ΔE2000 after calibration recorded by build (R8)
     calibration: str | None = None
     decoration: dict | None = None   # what build drew on it (facts, caption, marks); None: unknown
+    texts: tuple | None = None       # text_reading.TextLine values read by OCR; None: not read
+    qr_codes: tuple | None = None    # qr_codes.QrCode values found; None: not searched
 
 
 @dataclass(frozen=True)
@@ -288,6 +291,11 @@ RULES: tuple[Rule, ...] = (
     Rule("file.size", ERROR, "file size within [validate] max_file_bytes", "file", file_size),
     Rule("file.gps", ERROR, "no GPS position in the metadata", "file", file_gps),
     Rule("file.camera", WARNING, "no camera make, model or serial number in the metadata", "file", file_camera),
+    Rule("text.banned", ERROR, "with [validate] read_text: no banned word read in the picture", "file",
+         text_banned),
+    Rule("text.link", ERROR, "with [validate] read_text: no link or QR wording read in the picture", "file",
+         text_link),
+    Rule("qr.code", ERROR, "with [validate] read_text: no QR code in the picture", "file", qr_code),
     Rule("freshness.overdue", ERROR, "an item first seen over [validate] sla_days ago is not still failing", "overdue",
          freshness_overdue),
 )

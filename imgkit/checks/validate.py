@@ -184,7 +184,17 @@ def inspect(path: Path, rel: str, item: str | None, index: int | None, stem_ok: 
     match = None
     if mark is not None:
         match = _find(im, mark, profile)
+    if profile.validate.read_text:
+        facts.update(_read(im))
     return FileFacts(**facts, watermark=match)
+
+
+def _read(im: Image.Image) -> dict:
+    """What the picture says: its text (OCR) and its QR codes."""
+    from imgkit.checks.qr_codes import find_qr_codes
+    from imgkit.checks.text_reading import read_text
+    rgb = np.asarray(im.convert("RGB"))
+    return {"texts": read_text(rgb), "qr_codes": find_qr_codes(rgb)}
 
 
 SEARCH_WIDTH = 1024  # wider pictures are searched at this width (a mark is tens of px at least)
@@ -264,6 +274,8 @@ def as_dict(v: Validation) -> dict:
                 d["watermark"] = {"score": round(m.score, 3), "x": m.x, "y": m.y, "width": m.width, "height": m.height}
             if f.delta_e is not None:
                 d["delta_e"] = round(f.delta_e, 2)
+            if f.texts is not None:
+                d["text_read"] = [t.text for t in f.texts]
             files.append({k: val for k, val in d.items() if val is not None})
         entry = {"item": it.item, "status": status_of(by_item.get(it.item, [])), "files": files}
         if it.first_seen is not None:

@@ -21,11 +21,13 @@ from imgkit.errors import ConfigError, Rejected
 @click.option("--sheet", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV (or .xlsx) with columns item (or out), logo, company, copy[, bg]: one image per row.")
 @click.option("--check", "check_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Check an existing main image (made by hand or by imgkit) instead of making one.")
+              help="Check an existing main image (made by hand or by imgkit) instead of making one: sizes, "
+                   "colours, and the text and QR codes read in it.")
 @click.option("--spec", type=click.Path(dir_okay=False, path_type=Path),
               help="With --check: JSON with the image's texts {\"company\": ..., \"copy\": ...}.")
 @click.option("--from-photo", "photo", type=click.Path(dir_okay=False, path_type=Path),
-              help="Make a product main image (white background, product centred) from a photo.")
+              help="Make a product main image (white background, product centred) from a photo; a cut-out "
+                   "that fails its own measures is refused.")
 @click.option("-p", "--profile", "profile_spec", default="taobao-service", show_default=True, metavar="PROFILE",
               help="A shipped profile name or a path to a .toml file.")
 @click.option("-o", "--out", type=click.Path(path_type=Path),
@@ -156,7 +158,9 @@ def _from_photo(photo: Path, prof, out: Path | None, as_json: bool) -> int:
             click.echo(f"imgkit: refused: {photo}: {reason}", err=True)
         return EXIT_FAILED
     rendered.sidecar["image"]["file"] = out.name
-    _emit(rendered, out, photo, as_json, f"product fill {rendered.sidecar['fill']:.0%}")
+    measured = rendered.sidecar["measured"]
+    _emit(rendered, out, photo, as_json, f"product fill {measured['fill']:.1%} measured, background purity "
+                                         f"{measured['purity']:.1%}")
     return EXIT_OK
 
 

@@ -72,3 +72,30 @@ def border_connected(mask: np.ndarray) -> np.ndarray:
     edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     edge = edge[edge != 0]
     return np.isin(labels, edge)
+
+
+Box = tuple[int, int, int, int]
+
+
+def parts(mask: np.ndarray, *, min_area: int = 1) -> tuple[np.ndarray, list[tuple[int, int, Box]]]:
+    """The separate pieces of ``mask`` (8-connected): the label image and, largest first,
+    ``(label, area, (x, y, w, h))`` of each piece of at least ``min_area`` pixels."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    found = [(i, int(stats[i, cv2.CC_STAT_AREA]), tuple(int(v) for v in stats[i, :4])) for i in range(1, n)
+             if stats[i, cv2.CC_STAT_AREA] >= min_area]
+    return labels, sorted(found, key=lambda p: -p[1])
+
+
+def touched_edges(mask: np.ndarray) -> list[str]:
+    """Which edges of the image ``mask`` reaches: top, bottom, left, right."""
+    return [name for name, edge in (("top", mask[0]), ("bottom", mask[-1]), ("left", mask[:, 0]),
+                                    ("right", mask[:, -1])) if edge.any()]
+
+
+def holes(mask: np.ndarray) -> np.ndarray:
+    """Areas (px) of the holes in ``mask``: pieces of its complement (4-connected) that do not
+    reach the image border."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((~mask.astype(bool)).astype(np.uint8), connectivity=4)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    inner = np.setdiff1d(np.arange(1, n), edge)
+    return stats[inner, cv2.CC_STAT_AREA].astype(np.int64)

@@ -8,9 +8,14 @@ main.background.*  solid (border ring one colour), white (S1: must not be near-w
                    not_white (white-background profiles), outside (content outside the
                    logo and text areas, or around the product)
 main.logo.*        size (logo content larger than the logo area), missing
-main.fill          product fill below the profile's min_fill (product profiles)
-main.text.*        with a sidecar or spec: empty, lines, banned, link, missing (no ink in
-                   its area); main.copy.length; main.sidecar.stale
+main.fill          product fill below the profile's min_fill (product profiles), measured by the
+                   product's box: faint pieces apart from it (a backdrop strip) are left out
+main.text.*        read from the picture by OCR (``read_back``): banned, link, missing
+                   (S1: nothing read in the company or copy area), differs (warning: not
+                   what the spec says); with a sidecar or spec also its texts: empty,
+                   lines, banned, link; main.copy.length (read and specified);
+                   main.sidecar.stale
+main.qr            a QR code found in the picture
 main.measure       info: what was measured (background colour, ring share, boxes, fill)
 """
 
@@ -28,8 +33,17 @@ from imgkit.errors import ConfigError, plain
 from imgkit.findings import ERROR, INFO, WARNING, Finding
 from imgkit.imaging.codec import unreadable
 from imgkit.imaging.colours import hex_of
-from imgkit.main_image.background import bbox, box_mask, content_mask, distance_map, dominant_colour, ring_mask
+from imgkit.main_image.background import (
+    bbox,
+    box_mask,
+    content_mask,
+    distance_map,
+    dominant_colour,
+    parts,
+    ring_mask,
+)
 from imgkit.main_image.copy_rules import text_problems
+from imgkit.main_image.read_back import read_back_rules
 from imgkit.profile import MainImage, Profile
 from imgkit.store.files import sha256_bytes
 
@@ -42,6 +56,12 @@ TEXT_MARGIN = 8
 LOSSY_CONTENT_DE = 15.0
 #: px per side a sharp edge bleeds in a lossy file (4:2:0 chroma subsampling halves colour resolution)
 LOSSY_SLACK_PX = 2
+#: ΔE*ab at which a product image is split into pieces: a faint shadow (or the soft edge of a
+#: cut-out) no longer joins a strip of backdrop to the product
+SPLIT_DE = 10.0
+#: a piece apart from the product with a mean ΔE*ab from the background below this is faint:
+#: shadow or backdrop left in, not product (the product's box leaves it out)
+FAINT_DE = 25.0
 
 
 def load_spec(path: Path) -> dict:
@@ -91,11 +111,7 @@ def check_main_image(target, profile: Profile, spec: dict | None = None) -> list
     rgb = _rgb(image, add)
     h, w = rgb.shape[:2]
     _size_rules(w, h, m, add)
-    if m.kind == "product" and max(w, h) > MEASURE_SIDE:
-        factor = int(np.ceil(max(w, h) / MEASURE_SIDE))
-        small = np.asarray(Image.fromarray(rgb).reduce(factor))
-    else:
-        factor, small = 1, rgb
+    small, factor = _measure_copy(rgb, m)
     ring = ring_mask(h, w, m.ring)
     bg = dominant_colour(rgb, ring)
     ring_share = float((distance_map(rgb, bg)[ring] <= m.tolerance).mean())
@@ -119,10 +135,12 @@ def check_main_image(target, profile: Profile, spec: dict | None = None) -> list
         measured += _service_rules(distance, content_de, m, spec, add, slack=LOSSY_SLACK_PX if lossy else 0)
     else:
         measured += _product_rules(distance, content_de, m, add, scale=factor)
+    measured += read_back_rules(rgb, m, _boxes(m, spec), spec, add)
     if spec is not None and m.kind == "service":
         _text_rules(spec, m, add)
     elif m.kind == "service":
-        add("main.text.unchecked", INFO, "texts not checked: no sidecar beside the image and no spec given")
+        add("main.text.unchecked", INFO, "texts judged as read from the picture only: no sidecar beside the image "
+            "and no spec says what they should be")
     add("main.measure", INFO, measured)
     return found
 
@@ -211,12 +229,6 @@ def _service_rules(distance: np.ndarray, content_de: float, m: MainImage, spec, 
         add("main.background.outside", ERROR,
             f"{share:.1%} of the area outside the logo and text areas is not background (at x {x}..{x + bw - 1}, "
             f"y {y}..{y + bh - 1}); a logo overflowing its area, a gradient or stray marks?")
-    for role in ("company", "copy"):
-        ink = int((content & box_mask(h, w, [boxes[role]])).sum())
-        if ink < 20:
-            label = "company name" if role == "company" else role
-            add("main.text.missing", ERROR if spec else WARNING,
-                f"no {label} drawn: {ink} text pixels in the {role} area {boxes[role]} (x, y, w, h)")
     logo = bbox(content & ~text_areas)
     lx, ly, lw, lh = boxes["logo"]
     if logo is None:
@@ -229,26 +241,74 @@ def _service_rules(distance: np.ndarray, content_de: float, m: MainImage, spec, 
 
 
 def _product_rules(distance: np.ndarray, content_de: float, m: MainImage, add, scale: int) -> str:
-    h, w = distance.shape
-    content = content_mask(distance, content_de, min_area=16)
-    found = bbox(content)
-    if found is None:
+    extent = product_extent(distance, content_de, m)
+    if extent is None:
         add("main.product.missing", ERROR, "no product: the image is background only")
         return ", no product found"
-    x, y, bw, bh = found
-    fill = max(bw / w, bh / h)
+    (x, y, bw, bh), fill, purity, faint = extent
     if m.min_fill and fill < m.min_fill:
         add("main.fill", ERROR, f"the product fills {fill:.1%} of the frame (its longer extent); "
             f"at least {m.min_fill:.0%} required")
-    around = np.ones((h, w), bool)
-    around[y:y + bh, x:x + bw] = False
-    purity = float((distance[around] <= m.tolerance).mean()) if around.any() else 1.0
     if purity < m.coverage:
+        what = f"; {faint} faint piece{'s' * (faint > 1)} (shadow or backdrop?) outside it" if faint else ""
         add("main.background.outside", ERROR, f"only {purity:.1%} of the background around the product is within "
-            f"ΔE {m.tolerance:g} of the background colour (needs {m.coverage:.0%})")
+            f"ΔE {m.tolerance:g} of the background colour (needs {m.coverage:.0%}){what}")
     s = scale
     return (f", product {bw * s}x{bh * s} at {x * s},{y * s}, fill {fill:.1%}, "
             f"background purity {purity:.1%}")
+
+
+def product_extent(distance: np.ndarray, content_de: float, m: MainImage):
+    """``(box, fill, purity, faint pieces outside the box)`` of a product image from its ΔE map
+    to the background, or None when there is no product.
+
+    The product is the largest piece of what differs from the background by at least
+    ``SPLIT_DE``, with every other piece that is not faint (mean ΔE ≥ ``FAINT_DE``): a strip of
+    grey backdrop or a detached shadow is left out of the box, so the fill is the product's and
+    those pieces count against the background's purity instead.
+    """
+    h, w = distance.shape
+    content = content_mask(distance, max(content_de, SPLIT_DE), min_area=16)
+    labels, pieces = parts(content, min_area=16)
+    if not pieces:
+        return None
+    sums = np.bincount(labels.ravel(), weights=distance.ravel(), minlength=int(labels.max()) + 1)
+    product = [pieces[0]] + [p for p in pieces[1:] if sums[p[0]] >= FAINT_DE * p[1]]
+    x0, y0 = min(p[2][0] for p in product), min(p[2][1] for p in product)
+    x1, y1 = max(p[2][0] + p[2][2] for p in product), max(p[2][1] + p[2][3] for p in product)
+    box = (x0, y0, x1 - x0, y1 - y0)
+    around = np.ones((h, w), bool)
+    around[y0:y1, x0:x1] = False
+    purity = float((distance[around] <= m.tolerance).mean()) if around.any() else 1.0
+    faint = sum(1 for p in pieces if p not in product and not _inside(p[2], box))
+    return box, max(box[2] / w, box[3] / h), purity, faint
+
+
+def _inside(b, box) -> bool:
+    return box[0] <= b[0] and box[1] <= b[1] and b[0] + b[2] <= box[0] + box[2] and b[1] + b[3] <= box[1] + box[3]
+
+
+def product_measure(image: Image.Image, profile: Profile) -> dict:
+    """The product's box, fill and background purity in a made product image, as the check
+    measures them (for the sidecar)."""
+    m = profile.main_image
+    rgb = np.asarray(image.convert("RGB"))
+    small, factor = _measure_copy(rgb, m)
+    bg = dominant_colour(rgb, ring_mask(*rgb.shape[:2], m.ring))
+    extent = product_extent(distance_map(small, bg), m.tolerance, m)
+    if extent is None:
+        return {}
+    (x, y, bw, bh), fill, purity, _ = extent
+    return {"box": [x * factor, y * factor, bw * factor, bh * factor], "fill": round(fill, 4),
+            "purity": round(purity, 4)}
+
+
+def _measure_copy(rgb: np.ndarray, m: MainImage) -> tuple[np.ndarray, int]:
+    h, w = rgb.shape[:2]
+    if m.kind == "product" and max(w, h) > MEASURE_SIDE:
+        factor = int(np.ceil(max(w, h) / MEASURE_SIDE))
+        return np.asarray(Image.fromarray(rgb).reduce(factor)), factor
+    return rgb, 1
 
 
 def _text_rules(spec: dict, m: MainImage, add) -> None:

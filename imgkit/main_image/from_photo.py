@@ -3,9 +3,12 @@
 Read top to bottom: ``load`` decodes the photo like the detail pipeline does (orientation,
 ICC → sRGB); ``separate`` finds the product: the background is the colour of the border
 ring, and only where the photo already nearly is that colour (within ``clean_delta_e``,
-connected to the edge) is it replaced, with a soft edge; ``compose`` scales the product so
-its longer extent is ``fill`` of the frame and centres it on the profile's background;
-``make`` encodes and checks the result with ``check_main_image`` before anything is written.
+connected to the edge) is it replaced, with a soft edge; ``cutout_checks`` measures that
+mask against the photo (edges reached, faint share, blobs, pinholes) and refuses a bad one;
+``compose`` scales the product so its longer extent is ``fill`` of the frame and centres it
+on the profile's background; ``make`` encodes and checks the result with
+``check_main_image`` (fill by the product's box, background purity) before anything is
+written.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from imgkit.findings import ERROR
 from imgkit.imaging import codec as imaging
 from imgkit.imaging.colours import hex_of
 from imgkit.main_image.background import bbox, border_connected, distance_map, dominant_colour, ring_mask
+from imgkit.main_image.cutout_checks import measure_cutout
 from imgkit.main_image.render import Refused, Rendered, encode
 from imgkit.profile import Profile
 from imgkit.store.files import sha256_bytes
@@ -51,11 +55,12 @@ def load(path: Path, profile: Profile) -> Image.Image:
     return im
 
 
-def separate(im: Image.Image, profile: Profile) -> tuple[np.ndarray, tuple[int, int, int], list[str]]:
-    """Alpha of the product (float32 0..1, 1 = product), the photo's background colour, warnings."""
+def separate(im: Image.Image, profile: Profile) -> tuple[np.ndarray, tuple[int, int, int], np.ndarray | None]:
+    """Alpha of the product (float32 0..1, 1 = product), the photo's background colour and
+    every pixel's ΔE*ab from it (None for a cut-out PNG, whose alpha says it all)."""
     m = profile.main_image
-    if im.mode == "RGBA" and (np.asarray(im)[..., 3] < 255).any():  # a cut-out: its alpha says it all
-        return np.asarray(im)[..., 3].astype(np.float32) / 255, (255, 255, 255), []
+    if im.mode == "RGBA" and (np.asarray(im)[..., 3] < 255).any():
+        return np.asarray(im)[..., 3].astype(np.float32) / 255, (255, 255, 255), None
     rgb = np.asarray(im.convert("RGB"))
     h, w = rgb.shape[:2]
     ring = ring_mask(h, w, max(2, min(h, w) // 100))
@@ -74,16 +79,11 @@ def separate(im: Image.Image, profile: Profile) -> tuple[np.ndarray, tuple[int, 
     t = m.clean_delta_e
     alpha = np.where(near, np.clip((distance - t / 2) / (t / 2), 0, 1), 1).astype(np.float32)
     alpha = cv2.GaussianBlur(alpha, (3, 3), 0)
-    warnings = []
     solid = _drop_specks(alpha > 0.5, h * w)
-    found = bbox(solid)
-    if found is None:
+    if not solid.any():
         raise Refused(["no product found: the photo is all background"])
-    x, y, bw, bh = found
-    if x == 0 or y == 0 or x + bw == w or y + bh == h:
-        warnings.append("the product touches the photo's edge: it may be cut off in the main image")
     alpha[~_grow_mask(solid)] = 0  # specks of noise far from the product go
-    return alpha, bg, warnings
+    return alpha, bg, distance
 
 
 def _drop_specks(mask: np.ndarray, area: int) -> np.ndarray:
@@ -120,14 +120,17 @@ def compose(im: Image.Image, alpha: np.ndarray, profile: Profile) -> tuple[Image
 
 def make(photo: Path, profile: Profile, *, fmt: str) -> Rendered:
     """The product main image for ``profile`` from ``photo``; ``Refused`` when it cannot be made."""
-    from imgkit.main_image.check import check_main_image
+    from imgkit.main_image.check import check_main_image, product_measure
 
     m = profile.main_image
     if m.kind != "product":
         raise Refused([f"profile {profile.name!r} makes service main images (logo, company, copy), not product ones"])
     im = load(photo, profile)
-    alpha, bg, warnings = separate(im, profile)
-    image, placed, more = compose(im, alpha, profile)
+    alpha, bg, distance = separate(im, profile)
+    cutout = measure_cutout(alpha, distance, backdrop=bg, clean_delta_e=m.clean_delta_e)
+    if problems := cutout.problems():
+        raise Refused(problems)
+    image, placed, warnings = compose(im, alpha, profile)
     data = encode(image, fmt, m)
     sidecar = {
         "schema": 1, "imgkit": __version__, "kind": "product",
@@ -135,9 +138,11 @@ def make(photo: Path, profile: Profile, *, fmt: str) -> Rendered:
         "image": {"format": fmt, "width": m.width, "height": m.height, "bytes": len(data),
                   "sha256": sha256_bytes(data)},
         "source": {"file": str(photo), "size": list(im.size), "background": hex_of(bg)},
-        "background": m.background, **placed, "warnings": warnings + more,
+        "background": m.background, **placed, "cutout": cutout.as_dict(), "warnings": warnings,
     }
-    errors = [f.message for f in check_main_image(image, profile) if f.severity == ERROR]
+    findings = check_main_image(image, profile)
+    errors = [f.message for f in findings if f.severity == ERROR]
     if errors:
         raise Refused([f"the made image fails its own check: {e}" for e in errors])
-    return Rendered(data, fmt, sidecar, tuple(warnings + more))
+    sidecar["measured"] = product_measure(image, profile)
+    return Rendered(data, fmt, sidecar, tuple(warnings))

@@ -26,10 +26,11 @@ def hand_made(size=(400, 400), bg=BG, logo=(70, 18, 260, 260), texts=True, gradi
     x, y, lw, lh = logo
     d.ellipse((x, y, x + lw - 1, y + lh - 1), fill=(250, 200, 40))
     d.rectangle((x + lw // 3, y + lh // 3, x + 2 * lw // 3, y + 2 * lh // 3), fill=(20, 20, 20))
-    if texts:
+    if texts:  # white letters, dark ones on a light background (as a designer would)
         font = find_font(SERVICE)
-        d.text((200, 313), "禾木家居", font=font.at(38), fill="white", anchor="mm")
-        d.text((200, 364), "正品保障", font=font.at(30), fill="white", anchor="mm")
+        ink = "white" if sum(bg) < 600 else (26, 26, 26)
+        d.text((200, 313), "禾木家居", font=font.at(38), fill=ink, anchor="mm")
+        d.text((200, 364), "正品保障", font=font.at(30), fill=ink, anchor="mm")
     return im
 
 
