@@ -17,7 +17,8 @@ from imgkit.profile import Profile
 from imgkit.profile.fingerprint import Fingerprint
 
 #: bump when panels, captions or labels are drawn differently
-DRAWING_VERSION = 1
+#: (2: one text renderer with CJK and emoji fallbacks; text once drawn as boxes is drawn again)
+DRAWING_VERSION = 2
 
 
 @dataclass(frozen=True)
