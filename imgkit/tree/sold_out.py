@@ -21,6 +21,7 @@ from imgkit.colour.calibration_file import calibration_id, calibration_of
 from imgkit.detail import pipeline as detail
 from imgkit.detail.decoration import Decoration
 from imgkit.errors import ConfigError
+from imgkit.imaging.text import profile_fonts
 from imgkit.profile import Profile
 from imgkit.profile.fingerprint import Fingerprint
 from imgkit.store.files import atomic_write
@@ -88,6 +89,7 @@ def mark(out: Path, item: str, profile: Profile, text: str, *, indices: list[int
     line = f"{text.strip()} {profile.mark.label if label is None else label.strip()}".strip()
     if not line:
         raise ConfigError("the sold-out text is empty")
+    profile_fonts(profile).check(line, "the sold-out label (--sold-out TEXT and --label)")  # exit 2, not boxes
     with _state(out) as state:
         sources = _sources(state, item, out)
         unknown = sorted(set(indices or ()) - set(sources))
