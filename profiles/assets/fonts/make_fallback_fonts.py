@@ -2,8 +2,9 @@
 
 - ``NotoSansCJKsc-fallback.otf``: Noto Sans CJK SC Regular (Debian ``fonts-noto-cjk``,
   /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc, face 2), cut down to the code points
-  WenQuanYi Micro Hei lacks: CJK extension A, the extension B-G characters Noto carries,
-  radicals, strokes, compatibility ideographs, CJK symbols. OFL 1.1 allows subsetting.
+  WenQuanYi Micro Hei lacks or draws empty (℃, pinyin ǎ ǐ ǒ ǔ ǘ ǚ ǜ …): CJK extension A,
+  the extension B-G characters Noto carries, radicals, strokes, compatibility ideographs, CJK
+  symbols. OFL 1.1 allows subsetting.
 - ``NotoEmoji-Regular.ttf``: Noto Emoji (monochrome outlines) from the PyPI package
   ``manimgx-fonts`` (``manimgx_fonts/NotoEmoji[wght].ttf``, unmodified Noto Emoji 3.002),
   instanced at weight 400 (a static font, smaller; OFL 1.1).
@@ -22,8 +23,16 @@ from fontTools.varLib.instancer import instantiateVariableFont
 HERE = Path(__file__).parent
 
 
+def drawn_by_wqy() -> set[int]:
+    """Code points WenQuanYi Micro Hei has a glyph with an outline for: it maps 28 visible ones
+    (ǎ ǐ ǒ ǔ ǘ ǚ ǜ ˊ ˋ ℃ ℉ Å Ⅴ Ⅹ ∼ …) to empty glyphs, so those come from Noto too."""
+    wqy = TTCollection(str(HERE / "wqy-microhei.ttc")).fonts[0]
+    glyf = wqy["glyf"]
+    return {c for c, name in wqy.getBestCmap().items() if glyf[name].numberOfContours != 0}
+
+
 def cjk_fallback(noto_ttc: str) -> None:
-    wqy = set(TTCollection(str(HERE / "wqy-microhei.ttc")).fonts[0].getBestCmap())
+    wqy = drawn_by_wqy()
     font = TTCollection(noto_ttc).fonts[2]                       # Noto Sans CJK SC
     wanted = sorted(set(font.getBestCmap()) - wqy)
     options = subset.Options()
