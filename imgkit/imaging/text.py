@@ -11,9 +11,9 @@ are measured and drawn one after another on one baseline, so widths and wrapping
 
 Nothing is ever drawn as a box: a character no font covers is refused (``Undrawable``, a
 ``ConfigError`` naming the field and the character as ``U+XXXX``). Invisible characters
-(zero-width joiners and spaces, variation selectors, other format and control characters) and
-emoji skin-tone modifiers after a character are not drawn; a space a font lacks is drawn as a
-plain space.
+(zero-width joiners and spaces, variation selectors, other format and control characters),
+emoji skin-tone modifiers and the keycap mark after a character are not drawn; a space a font
+lacks is drawn as a plain space.
 
 A line wholly in the first font is drawn exactly as ``ImageDraw.text`` draws it with that font.
 """
@@ -42,7 +42,8 @@ _SURE = ((0x20, 0x7E), (0x4E00, 0x9FA5), (0xFF01, 0xFF5E), (0x3000, 0x3003), (0x
 #: bundled fallbacks after the CJK font: (file, scale against the text size)
 FALLBACKS = (("NotoSansCJKsc-fallback.otf", 1.0), ("NotoEmoji-Regular.ttf", 0.85))
 _PROBE_PX = 32
-_SKIN_TONES = range(0x1F3FB, 0x1F400)
+#: emoji skin tones and the keycap (1️⃣) a monochrome font cannot join to the character before
+_MODIFIERS = frozenset([*range(0x1F3FB, 0x1F400), 0x20E3])
 
 
 class Undrawable(ConfigError):
@@ -131,7 +132,7 @@ class Fonts:
         missing: list[str] = []
         prev = ""
         for ch in text.replace("\n", " "):
-            if _invisible(ch) or (ord(ch) in _SKIN_TONES and prev and not prev.isspace()):
+            if _invisible(ch) or (ord(ch) in _MODIFIERS and prev and not prev.isspace()):
                 continue
             prev = ch
             if ch.isspace():   # a space stays in the run it is in when that font has it
