@@ -237,7 +237,8 @@ def render(spec: Spec, profile: Profile, font: FontChoice, *, name: str = "main.
         "background": hex_of(bg),
         "logo": {"source": str(spec.logo), "visible_size": list(logo.size), "area": list(m.box("logo")),
                  "placed": list(placed)},
-        "font": {"path": str(font.path), "index": font.index, "name": font.name, "source": font.source},
+        "font": {"path": str(font.path), "index": font.index, "name": font.name, "source": font.source,
+                 **({"fallbacks": used} if (used := fallbacks_used(fonts, [t["text"] for t in texts])) else {})},
         "text_color": hex_of(ink),
         "stroke": {"width": m.stroke_width, "color": m.stroke_color} if m.stroke_width else None,
         "shadow": ({"offset": m.shadow_offset, "color": m.shadow_color, "opacity": m.shadow_opacity}
@@ -250,6 +251,12 @@ def render(spec: Spec, profile: Profile, font: FontChoice, *, name: str = "main.
     if errors:  # a layout the profile allows but the validator refuses: say so, write nothing
         raise Refused([f"the drawn image fails its own check: {e}" for e in errors])
     return Rendered(data, fmt, sidecar, tuple(warnings))
+
+
+def fallbacks_used(fonts: Fonts, texts: list[str]) -> list[str]:
+    """Names of the fonts after the first that drew part of ``texts`` (emoji, rare CJK)."""
+    used = sorted({i for text in texts for i, _ in fonts.runs(text) if i > 0})
+    return [fonts.faces[i].name for i in used]
 
 
 def encode(image: Image.Image, fmt: str, m: MainImage) -> bytes:

@@ -154,6 +154,10 @@ def test_main_image_company_or_copy_it_cannot_draw(cli, tmp_path):
         result = cli("main-image", "--logo", SAMPLE_LOGO, *[a for kv in args.items() for a in kv], "-o", out)
         assert result.exit_code == 2 and flag in result.stderr and "U+F0001" in result.stderr
         assert not out.exists()
+    result = cli("main-image", "--logo", SAMPLE_LOGO, "--company", "禾木家居", "--copy", "热卖🔥", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    side = json.loads((tmp_path / "main.png.json").read_text())
+    assert side["font"]["name"] == "WenQuanYi Micro Hei Regular" and side["font"]["fallbacks"] == ["Noto Emoji Regular"]
     sheet = tmp_path / "mains.csv"   # from a sheet: that row refused (exit 1), the others made
     sheet.write_text(f"item,logo,company,copy\nA1,{SAMPLE_LOGO},禾木家居,热卖🔥\nA2,{SAMPLE_LOGO},禾木{BAD},好物\n",
                      encoding="utf-8")

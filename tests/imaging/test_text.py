@@ -104,6 +104,7 @@ def test_invisible_characters_and_skin_tones_are_not_drawn():
         return ink((400, 70), lambda d: line.draw(d, (5, 5), text, fill=255))
     assert np.array_equal(drawn("禾\u200d木\ufe0f"), drawn("禾木"))
     assert np.array_equal(drawn("好评👍🏽"), drawn("好评👍"))
+    assert np.array_equal(drawn("第1\ufe0f\u20e3名"), drawn("第1名"))   # keycap 1️⃣: not a box-like keycap
     assert FONTS.missing("a\u200bb\u2060c\ufeff") == []
     assert line.getlength("好评👍🏽") == line.getlength("好评👍")
 
