@@ -131,6 +131,8 @@ class Fonts:
         runs: list[tuple[int, str]] = []
         missing: list[str] = []
         prev = ""
+        if any(unicodedata.combining(ch) for ch in text):   # e + U+0301 (a Mac's NFD) is drawn as é
+            text = unicodedata.normalize("NFC", text)
         for ch in text.replace("\n", " "):
             if _invisible(ch) or (ord(ch) in _MODIFIERS and prev and not prev.isspace()):
                 continue

@@ -106,6 +106,7 @@ def test_invisible_characters_and_skin_tones_are_not_drawn():
     assert np.array_equal(drawn("好评👍🏽"), drawn("好评👍"))
     assert np.array_equal(drawn("第1\ufe0f\u20e3名"), drawn("第1名"))   # keycap 1️⃣: not a box-like keycap
     assert FONTS.missing("a\u200bb\u2060c\ufeff") == []
+    assert np.array_equal(drawn("Cafe\u0301 咖啡"), drawn("Café 咖啡"))   # decomposed (NFD) accents compose
     assert line.getlength("好评👍🏽") == line.getlength("好评👍")
 
 
