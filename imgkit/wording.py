@@ -9,6 +9,7 @@ dropping spaces, punctuation and invisible characters.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 _DOTS = str.maketrans({"。": ".", "｡": ".", "․": ".", "﹒": "."})
 
@@ -35,7 +36,12 @@ def key(text: str) -> str:
     return "".join(ch for ch in normalise(text) if kind(ch) == "char")
 
 
+@lru_cache(maxsize=16)
+def _keys(words: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((w, key(w)) for w in words if key(w))
+
+
 def banned_in(text: str, words: tuple[str, ...]) -> list[str]:
     """The banned ``words`` found in ``text`` (as written in the list), in list order."""
     k = key(text)
-    return [w for w in words if key(w) and key(w) in k]
+    return [w for w, wk in _keys(tuple(words)) if wk in k]

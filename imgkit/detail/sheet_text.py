@@ -11,10 +11,12 @@ into a caption or the facts panel unsaid.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from imgkit.errors import ConfigError
-from imgkit.imaging.text import describe, profile_fonts, sure
+from imgkit.imaging.text import Fonts, describe, profile_fonts, sure
 from imgkit.profile import Profile
 from imgkit.wording import banned_in
 
@@ -39,12 +41,13 @@ def _texts(row, profile: Profile):
                 yield k, f"caption {k} (image {profile.naming.start + k:02d})", text
 
 
-def screen(row, profile: Profile, where: str) -> Screened:
-    """``where``: ``items.csv line 3``."""
+def screen(row, profile: Profile, where: str, fonts: Callable[[], Fonts] | None = None) -> Screened:
+    """``where``: ``items.csv line 3``; ``fonts()``: the profile's fonts, loaded when first needed."""
     withheld, points, notes, refusals = [], list(row.selling_points), [], []
     mode, words = profile.sheet.banned_words, profile.main_image.banned_words
+    fonts = fonts or (lambda: profile_fonts(profile))
     for key, field, text in _texts(row, profile):
-        chars = [] if sure(text) else profile_fonts(profile).missing(text)
+        chars = [] if sure(text) else fonts().missing(text)
         if chars:
             if isinstance(key, int):
                 points[key - 1] = ""
@@ -68,8 +71,9 @@ def screen_rows(rows: dict, profile: Profile, path) -> tuple[dict, tuple[str, ..
     """The rows with what cannot be drawn taken out, and the warnings; ``ConfigError`` (exit 2)
     when a banned word is refused."""
     out, notes, refusals = {}, [], []
+    fonts = lru_cache(maxsize=1)(lambda: profile_fonts(profile))
     for item, row in rows.items():
-        s = screen(row, profile, f"{path.name} line {row.line}")
+        s = screen(row, profile, f"{path.name} line {row.line}", fonts)
         out[item] = replace(row, withheld=s.withheld, selling_points=s.selling_points)
         notes += s.notes
         refusals += [(row.line, r) for r in s.refusals]

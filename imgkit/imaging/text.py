@@ -21,7 +21,7 @@ A line wholly in the first font is drawn exactly as ``ImageDraw.text`` draws it 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -104,6 +104,7 @@ def _invisible(ch: str) -> bool:
 class Fonts:
     """The font chain, first font first."""
     faces: tuple[Face, ...]
+    _face_of: dict = field(default_factory=dict, compare=False, hash=False, repr=False)   # char -> face
 
     @property
     def names(self) -> list[str]:
@@ -111,7 +112,12 @@ class Fonts:
 
     def face_for(self, ch: str) -> int | None:
         """Index of the first face that draws ``ch``, None when none does."""
-        return next((i for i, f in enumerate(self.faces) if _covers(str(f.path), f.index, ch)), None)
+        try:
+            return self._face_of[ch]
+        except KeyError:
+            found = next((i for i, f in enumerate(self.faces) if _covers(str(f.path), f.index, ch)), None)
+            self._face_of[ch] = found
+            return found
 
     def missing(self, text: str) -> list[str]:
         """The characters of ``text`` no face draws (each once, in order)."""
@@ -297,8 +303,8 @@ def check_profile_text(profile: Profile) -> None:
         return   # the bundled font draws all of it: no need to load a font (a run with nothing to do stays quick)
     if wm:
         watermark_fonts(profile).check(wm, f"{where} [watermark] text")
-    for field, text in texts:
-        profile_fonts(profile).check(text, f"{where} {field}")
+    for name, text in texts:
+        profile_fonts(profile).check(text, f"{where} {name}")
 
 
 def sure(text: str) -> bool:
