@@ -10,6 +10,7 @@ import click
 from imgkit import profile as profiles
 from imgkit.cli import EXIT_FAILED, EXIT_OK, exit_codes, main, parent_exists, profile_option
 from imgkit.errors import ConfigError
+from imgkit.imaging.text import check_profile_text
 
 
 @main.command()
@@ -54,6 +55,7 @@ def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: s
     with exit_codes():
         parent_exists(out, "-o")
         prof = profiles.load(profile_spec)
+        check_profile_text(prof)   # the watermark text and labels can be drawn, before anything is written
         with Progress(sys.stderr) as progress:
             summary = run_build(src, out, prof, jobs=jobs, on_event=progress.event,
                                 executor=executor, scheduler=scheduler, calibration=calibration, items=items,

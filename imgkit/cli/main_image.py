@@ -65,6 +65,9 @@ def main_image(logo, company, copy_text, bg, sheet, check_file, spec, photo, pro
         if missing:
             fail(f"missing {', '.join(missing)}")
         _check_flags(Path(logo), bg, out)
+        from imgkit.imaging.text import chain
+        for flag, text in (("--company", company), ("--copy", copy_text)):   # never drawn as boxes: exit 2
+            chain(font).check(text.strip(), flag)
         ok = _make(logo, company, copy_text, bg, prof, font, out, as_json, where=str(out))
         sys.exit(EXIT_OK if ok else EXIT_FAILED)
     except ConfigError as exc:

@@ -30,8 +30,9 @@ def page(out: Path, items: tuple[str, ...], profile_spec: str, all_items: bool) 
 
     Example: imgkit page listing/ A1001 A1002 -p taobao-item
     """
+    from imgkit.imaging.text import check_profile_text
     from imgkit.store.lock import locked
-    from imgkit.tree.page import items_in, render_page, sources
+    from imgkit.tree.page import check_heading, items_in, render_page
 
     with exit_codes():
         if not out.is_dir():
@@ -46,8 +47,9 @@ def page(out: Path, items: tuple[str, ...], profile_spec: str, all_items: bool) 
         names = items_in(out) if all_items else list(dict.fromkeys(items))
         if not names:
             raise ConfigError(f"{out}: no items with detail images")
+        check_profile_text(prof)
         for item in names:   # every item checked before anything is written
-            sources(out, item, prof)
+            check_heading(out, item, prof)
         try:
             with locked(out / ".imgkit" / "lock", "page"):
                 results = [render_page(out, item, prof) for item in names]

@@ -11,6 +11,7 @@ import click
 from imgkit import profile as profiles
 from imgkit.cli import EXIT_FAILED, EXIT_OK, exit_codes, judge, main, parent_exists, profile_option
 from imgkit.errors import ConfigError
+from imgkit.imaging.text import check_profile_text
 
 
 @main.command()
@@ -40,6 +41,7 @@ def validate(target: Path, profile_spec: str, json_out: str | None, html_out: Pa
         parent_exists(Path(json_out) if json_out and json_out != "-" else None, "--json")
         parent_exists(html_out, "--html")
         prof = profiles.load(profile_spec)
+        check_profile_text(prof)
         if target.is_file():  # one main image, made by imgkit or by hand (rule S1)
             sys.exit(judge(target, prof, None, json_out == "-"))
         result = run_validate(target, prof)

@@ -12,6 +12,7 @@ import click
 
 from imgkit import profile as profiles
 from imgkit.cli import EXIT_OK, exit_codes, main, parent_exists, profile_option
+from imgkit.imaging.text import check_profile_text
 
 
 @main.command()
@@ -57,6 +58,7 @@ def watch(inbox: Path, out: Path | None, profile_spec: str, polling: bool, poll_
     with exit_codes():
         parent_exists(out, "-o")
         prof = profiles.load(profile_spec)
+        check_profile_text(prof)
         inbox, out = resolve_paths(inbox, out)
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)

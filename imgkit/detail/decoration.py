@@ -17,7 +17,8 @@ from imgkit.profile import Profile
 from imgkit.profile.fingerprint import Fingerprint
 
 #: bump when panels, captions or labels are drawn differently
-DRAWING_VERSION = 1
+#: (2: one text renderer with CJK and emoji fallbacks; text once drawn as boxes is drawn again)
+DRAWING_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def facts_of(row: Row, profile: Profile) -> tuple[tuple[str, str], ...]:
     """The panel's lines for ``row``: the profile's fields in order, empty ones left out."""
     f = profile.facts
     return tuple((label, getattr(row, name)) for name, label in zip(f.fields, f.labels, strict=True)
-                 if getattr(row, name))
+                 if getattr(row, name) and name not in row.withheld)
 
 
 class Decorations:

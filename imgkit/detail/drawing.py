@@ -1,7 +1,8 @@
 """Draw a ``Decoration`` on a detail image: sold-out labels over the photo, then the facts
 panel or the caption as a band below it (the image grows taller, the width stays) or as an
-overlay on its foot. Text is set in the CJK-capable font ``fonts.find_font`` picks and wrapped
-to the width (Chinese breaks between any two characters, Latin between words).
+overlay on its foot. Text is set by the one text renderer (``imaging.text``: the profile's
+font, the bundled CJK font, then the CJK and emoji fallbacks, character by character) and
+wrapped to the width (Chinese and emoji break between any two characters, Latin between words).
 
 When the watermark sits at the bottom, a band keeps room for it under the text, so the
 shop's mark (drawn afterwards, on the whole picture) never covers the facts.
@@ -12,28 +13,29 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from imgkit.detail.decoration import Decoration
 from imgkit.imaging.colours import rgb_of
-from imgkit.imaging.fonts import FontChoice, find_font
+from imgkit.imaging.text import Fonts, Sized, profile_fonts
 from imgkit.imaging.watermark import watermark_image
 from imgkit.profile import Profile
 
-#: one token: a run of Latin-like characters with its trailing spaces, spaces, or one other character
-_TOKENS = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+\s*|\s+|.")
+#: one token: a run of Latin-like characters with its trailing spaces, spaces, or one other
+#: character (CJK of every plane, full-width forms, CJK punctuation, emoji)
+_TOKENS = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+                     r"\U0001f000-\U0001faff\U00020000-\U0003ffff]+\s*|\s+|.")
 #: closing punctuation that must not begin a line (kinsoku)
 _NO_START = set("，。、；：！？）》」』】,.;:!?)%")
 
 
 
-
 @lru_cache(maxsize=4)
-def _font(profile: Profile) -> FontChoice:
-    return find_font(profile)
+def _font(profile: Profile) -> Fonts:
+    return profile_fonts(profile)
 
 
-def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+def wrap(text: str, font: Sized, width: int) -> list[str]:
     """Greedy line breaking of ``text`` into lines no wider than ``width`` px; closing
     punctuation never starts a line (the character before it moves down with it)."""
     lines: list[str] = []
@@ -75,7 +77,7 @@ def _block(lines: list[tuple[str, str]], profile: Profile, width: int, *, fill: 
     choice = _font(profile)
     title_font, font = choice.at(f.title_size), choice.at(f.font_size)
     inner = width - 2 * f.padding
-    rows: list[tuple[int, int, str, ImageFont.FreeTypeFont, tuple[int, int, int]]] = []  # (x, y, text, font, colour)
+    rows: list[tuple[int, int, str, Sized, tuple[int, int, int]]] = []  # (x, y, text, font, colour)
     y = f.padding
     text_rgb, label_rgb = rgb_of(f.text_color), rgb_of(f.label_color)
     title, rest = lines[0], lines[1:]
@@ -94,17 +96,17 @@ def _block(lines: list[tuple[str, str]], profile: Profile, width: int, *, fill: 
     block = Image.new("RGBA", (width, height), fill)
     draw = ImageDraw.Draw(block)
     for x, ty, text, fnt, colour in rows:
-        draw.text((x, ty), text, font=fnt, fill=colour + (255,))
+        fnt.draw(draw, (x, ty), text, fill=colour + (255,))
     return block
 
 
-def _centred(text_lines: list[str], font: ImageFont.FreeTypeFont, size: int, width: int, padding: int,
+def _centred(text_lines: list[str], font: Sized, size: int, width: int, padding: int,
              fill: tuple[int, int, int, int], colour: tuple[int, int, int], reserve: int = 0) -> Image.Image:
     lh = round(size * 1.35)
     block = Image.new("RGBA", (width, 2 * padding + lh * len(text_lines) + reserve), fill)
     draw = ImageDraw.Draw(block)
     for i, ln in enumerate(text_lines):
-        draw.text(((width - font.getlength(ln)) / 2, padding + i * lh), ln, font=font, fill=colour + (255,))
+        font.draw(draw, ((width - font.getlength(ln)) / 2, padding + i * lh), ln, fill=colour + (255,))
     return block
 
 
@@ -143,7 +145,7 @@ def caption(image: Image.Image, text: str, profile: Profile) -> Image.Image:
     return _attach(image, block, c.layout)
 
 
-def _label_lines(labels: tuple[str, ...], profile: Profile, width: int) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+def _label_lines(labels: tuple[str, ...], profile: Profile, width: int) -> tuple[Sized, list[str]]:
     font = _font(profile).at(profile.mark.font_size)
     return font, [ln for label in labels for ln in wrap(label, font, width - 2 * profile.mark.font_size)]
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from imgkit.detail.sheet_text import screen_rows
 from imgkit.errors import ConfigError
 from imgkit.profile import FACT_FIELDS, Profile
 from imgkit.table import read_table
@@ -28,6 +29,7 @@ class Row:
     note: str = ""
     selling_points: tuple[str, ...] = ()   # one per detail index from the second on ("" = none)
     line: int = 0                          # in the file (a workbook's row), for messages
+    withheld: tuple[str, ...] = ()         # fact fields not drawn: a character no font has (sheet_text)
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class ProductSheet:
     path: Path
     rows: dict[str, Row]
     unit: str = "line"                     # what Row.line counts: "line", or "row" in a workbook
+    notes: tuple[str, ...] = ()   # warnings about its text (sheet_text): undrawable characters, banned words
 
     def get(self, item: str) -> Row | None:
         return self.rows.get(item)
@@ -80,7 +83,8 @@ def load(path: Path, profile: Profile) -> ProductSheet:
         points = tuple(p.strip() for p in cell("selling_points").split(sep)) if cell("selling_points") else ()
         rows[item] = Row(item=item, line=line, selling_points=points,
                          **{f.name: cell(f.name) for f in fields(Row) if f.name in FACT_FIELDS and f.name != "item"})
-    return ProductSheet(path, rows, table.unit)
+    rows, notes = screen_rows(rows, profile, path)
+    return ProductSheet(path, rows, table.unit, notes)
 
 
 def find(src: Path, profile: Profile, given: Path | None = None) -> ProductSheet | None:
@@ -100,8 +104,9 @@ def warnings(sheet: ProductSheet, scanned: set[str], published: Iterable[tuple[s
     indices: dict[str, set[int]] = {}
     for item, index in published:
         indices.setdefault(item, set()).add(index)
-    out = [f"{item}: no row in the product sheet {sheet.path.name}; its images carry no facts or captions"
-           for item in sorted(scanned - set(sheet.rows))]
+    out = list(sheet.notes)
+    out += [f"{item}: no row in the product sheet {sheet.path.name}; its images carry no facts or captions"
+            for item in sorted(scanned - set(sheet.rows))]
     out += [f"{sheet.path.name} {sheet.unit} {row.line}: item {item} has no photos"
             for item, row in sheet.rows.items() if item not in scanned | set(indices)]
     if profile is not None and profile.captions.enabled:

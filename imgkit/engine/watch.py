@@ -258,6 +258,8 @@ class Watcher:
         try:
             self.sheet = sheets.load(self.sheet_path, self.profile)
             self.log(f"product sheet {self.sheet_path.name}: {len(self.sheet.rows)} items")
+            for note in self.sheet.notes:   # text that cannot be drawn, banned words
+                self.log(f"warning: {note}")
         except ConfigError as exc:
             self.log(f"error: {exc}; keeping the sheet read before")
         self.sheet_stamp = (seen.size, seen.mtime_ns)

@@ -1,1 +1,1 @@
-"""Pixels in and out: decode/encode, blending, backdrop estimation, the watermark, fonts."""
+"""Pixels in and out: decode/encode, blending, backdrop estimation, the watermark, fonts and the one text renderer."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from imgkit.errors import ProfileError
 from imgkit.imaging.colours import rgb_of
-from imgkit.profile import Profile, Watermark
+from imgkit.profile import Profile
 
 
 @lru_cache(maxsize=4)
@@ -24,23 +24,33 @@ def watermark_image(profile: Profile) -> Image.Image | None:
         except Exception as exc:
             raise ProfileError(f"{profile.path}: [watermark] image {path} cannot be read ({exc})") from None
     if wm.text:
-        return _draw_text(wm, profile.asset(wm.font) if wm.font else None)
+        return _draw_text(profile)
     return None
 
 
-def _draw_text(wm: Watermark, font_path) -> Image.Image:
-    size = 96
-    try:
-        font = ImageFont.truetype(str(font_path), size) if font_path else ImageFont.load_default(size)
-    except OSError as exc:
-        raise ProfileError(f"[watermark] font {font_path} cannot be loaded ({exc})") from None
+def _draw_text(profile: Profile) -> Image.Image:
+    """``[watermark] text`` set by the one text renderer (``[watermark] font`` first, then the
+    profile's chain); ``Undrawable`` (exit 2) when a character has no font. Lines stack left-aligned."""
+    from imgkit.imaging.text import watermark_fonts
+
+    wm, size = profile.watermark, 96
+    fonts = watermark_fonts(profile)
+    lines = wm.text.split("\n")
+    for line in lines:
+        fonts.check(line, f"{profile.path}: [watermark] text")
+    font = fonts.at(size)
     stroke = max(2, size // 16)
-    probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
-    left, top, right, bottom = probe.textbbox((0, 0), wm.text, font=font, stroke_width=stroke)
-    im = Image.new("RGBA", (right - left + 2, bottom - top + 2), (0, 0, 0, 0))
+    ascent, descent = font.getmetrics()
+    step = ascent + descent + 4
+    boxes = [font.getbbox(line, stroke_width=stroke, xy=(0, i * step)) for i, line in enumerate(lines)]
+    left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    right, bottom = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    im = Image.new("RGBA", (int(right - left) + 2, int(bottom - top) + 2), (0, 0, 0, 0))
     fill = rgb_of(wm.color) + (255,)
-    ImageDraw.Draw(im).text((1 - left, 1 - top), wm.text, font=font, fill=fill,
-                            stroke_width=stroke, stroke_fill=(30, 30, 30, 220))
+    draw = ImageDraw.Draw(im)
+    for i, line in enumerate(lines):
+        font.draw(draw, (1 - left, 1 - top + i * step), line, fill=fill, stroke_width=stroke,
+                  stroke_fill=(30, 30, 30, 220))
     return im
 
 

@@ -19,24 +19,11 @@ import re
 import unicodedata
 
 from imgkit.profile import MainImage
+from imgkit.wording import banned_in, normalise
+from imgkit.wording import key as _key
+from imgkit.wording import kind as _kind
 
-_DOTS = str.maketrans({"。": ".", "｡": ".", "․": ".", "﹒": "."})
-
-
-def normalise(text: str) -> str:
-    """NFKC (full-width → half-width), case-folded, ideographic full stops read as dots."""
-    return unicodedata.normalize("NFKC", text).translate(_DOTS).casefold()
-
-
-def _kind(ch: str) -> str:
-    cat = unicodedata.category(ch)
-    if ch.isspace() or cat.startswith("Z"):
-        return "space"
-    if cat.startswith("P"):
-        return "punct"
-    if cat in ("Cf", "Cc", "Mn", "Me", "Mc"):
-        return "none"
-    return "char"
+__all__ = ["banned_in", "count_chars", "links_in", "normalise", "text_problems"]
 
 
 def count_chars(text: str, *, count_spaces: bool = False, count_punctuation: bool = True) -> int:
@@ -47,17 +34,6 @@ def count_chars(text: str, *, count_spaces: bool = False, count_punctuation: boo
     """
     counted = {"char": True, "space": count_spaces, "punct": count_punctuation, "none": False}
     return sum(1 for ch in unicodedata.normalize("NFKC", text) if counted[_kind(ch)])
-
-
-def _key(text: str) -> str:
-    """The normalised text without spaces, punctuation and invisible characters."""
-    return "".join(ch for ch in normalise(text) if _kind(ch) in ("char",))
-
-
-def banned_in(text: str, words: tuple[str, ...]) -> list[str]:
-    """The banned ``words`` found in ``text`` (as written in the list), in list order."""
-    key = _key(text)
-    return [w for w in words if _key(w) and _key(w) in key]
 
 
 def links_in(text: str, tlds: tuple[str, ...], words: tuple[str, ...] = ()) -> list[str]:

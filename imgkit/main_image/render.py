@@ -23,6 +23,7 @@ from imgkit.imaging import codec as imaging
 from imgkit.imaging.blend import alpha_over
 from imgkit.imaging.colours import hex_of
 from imgkit.imaging.fonts import FontChoice
+from imgkit.imaging.text import Fonts, chain
 from imgkit.main_image.copy_rules import count_chars, text_problems
 from imgkit.profile import MainImage, Profile
 from imgkit.store.files import atomic_write, sha256_bytes
@@ -125,11 +126,11 @@ def text_colour(m: MainImage, bg) -> tuple[int, int, int]:
     return (26, 26, 26) if srgb_to_lab(np.array(bg, np.uint8), white="D65")[0] > 60 else (255, 255, 255)
 
 
-def text_layer(text: str, font: FontChoice, size: int, fill, m: MainImage) -> Image.Image:
+def text_layer(text: str, font: Fonts, size: int, fill, m: MainImage) -> Image.Image:
     """``text`` drawn with the profile's stroke and shadow, cropped to its ink (RGBA)."""
     f = font.at(size)
     sw, so = m.stroke_width, m.shadow_offset
-    left, top, right, bottom = f.getbbox(text, stroke_width=sw)
+    left, top, right, bottom = (int(v) for v in f.getbbox(text, stroke_width=sw))
     pad = 2 + sw
     layer = Image.new("RGBA", (right - left + 2 * pad + so, bottom - top + 2 * pad + so), (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
@@ -137,17 +138,17 @@ def text_layer(text: str, font: FontChoice, size: int, fill, m: MainImage) -> Im
     if so:
         shadow = ImageColor.getrgb(m.shadow_color)[:3] + (round(255 * m.shadow_opacity),)
         shade = Image.new("RGBA", layer.size, (0, 0, 0, 0))
-        ImageDraw.Draw(shade).text((origin[0] + so, origin[1] + so), text, font=f, fill=shadow,
-                                   stroke_width=sw, stroke_fill=shadow)
+        f.draw(ImageDraw.Draw(shade), (origin[0] + so, origin[1] + so), text, fill=shadow,
+               stroke_width=sw, stroke_fill=shadow)
         layer = Image.alpha_composite(layer, shade)
         draw = ImageDraw.Draw(layer)
-    draw.text(origin, text, font=f, fill=tuple(fill) + (255,), stroke_width=sw,
-              stroke_fill=ImageColor.getrgb(m.stroke_color)[:3] + (255,))
+    f.draw(draw, origin, text, fill=tuple(fill) + (255,), stroke_width=sw,
+           stroke_fill=ImageColor.getrgb(m.stroke_color)[:3] + (255,))
     box = layer.getchannel("A").getbbox()
     return layer.crop(box) if box else layer
 
 
-def fit_text(text: str, role: str, font: FontChoice, fill, m: MainImage) -> tuple[Image.Image, int]:
+def fit_text(text: str, role: str, font: Fonts, fill, m: MainImage) -> tuple[Image.Image, int]:
     """The largest rendering of ``text`` whose ink fits the role's box, and its font size."""
     _, _, bw, bh = m.box(role)
 
@@ -166,7 +167,15 @@ def fit_text(text: str, role: str, font: FontChoice, fill, m: MainImage) -> tupl
     return text_layer(text, font, lo, fill, m), lo
 
 
-def preflight(spec: Spec, profile: Profile) -> tuple[tuple[int, int, int], Image.Image]:
+def undrawable(spec: Spec, fonts: Fonts) -> list[str]:
+    """One line per text with a character no font can draw (``U+XXXX``)."""
+    from imgkit.imaging.text import describe
+    return [f"{label} {text!r}: {describe(chars)} cannot be drawn by any font ({', '.join(fonts.names)})"
+            for label, text in (("company name", spec.company), ("copy", spec.copy))
+            if (chars := fonts.missing(text.strip()))]
+
+
+def preflight(spec: Spec, profile: Profile, fonts: Fonts | None = None) -> tuple[tuple[int, int, int], Image.Image]:
     """Every refusal at once (``Refused``), before anything is drawn: background, texts, logo."""
     m, reasons = profile.main_image, []
     if m.kind != "service":
@@ -179,6 +188,7 @@ def preflight(spec: Spec, profile: Profile) -> tuple[tuple[int, int, int], Image
     except Refused as exc:
         reasons += exc.reasons
     reasons += [message for _, message in text_problems(spec.company, spec.copy, m)]
+    reasons += undrawable(spec, fonts) if fonts is not None else []
     logo = None
     try:
         logo = load_logo(spec.logo, profile)
@@ -195,7 +205,8 @@ def render(spec: Spec, profile: Profile, font: FontChoice, *, name: str = "main.
     from imgkit.main_image.check import check_main_image
 
     m = profile.main_image
-    bg, logo = preflight(spec, profile)
+    fonts = chain(font)
+    bg, logo = preflight(spec, profile, fonts)
     canvas = np.empty((m.height, m.width, 3), np.uint8)
     canvas[:] = bg
     mark, placed, warnings = fit_logo(logo, m)
@@ -204,7 +215,7 @@ def render(spec: Spec, profile: Profile, font: FontChoice, *, name: str = "main.
     texts, reasons = [], []
     for role, text in (("company", spec.company), ("copy", spec.copy)):
         try:
-            layer, size = fit_text(text.strip(), role, font, ink, m)
+            layer, size = fit_text(text.strip(), role, fonts, ink, m)
         except Refused as exc:
             reasons += exc.reasons
             continue
@@ -226,7 +237,8 @@ def render(spec: Spec, profile: Profile, font: FontChoice, *, name: str = "main.
         "background": hex_of(bg),
         "logo": {"source": str(spec.logo), "visible_size": list(logo.size), "area": list(m.box("logo")),
                  "placed": list(placed)},
-        "font": {"path": str(font.path), "index": font.index, "name": font.name, "source": font.source},
+        "font": {"path": str(font.path), "index": font.index, "name": font.name, "source": font.source,
+                 **({"fallbacks": used} if (used := fallbacks_used(fonts, [t["text"] for t in texts])) else {})},
         "text_color": hex_of(ink),
         "stroke": {"width": m.stroke_width, "color": m.stroke_color} if m.stroke_width else None,
         "shadow": ({"offset": m.shadow_offset, "color": m.shadow_color, "opacity": m.shadow_opacity}
@@ -239,6 +251,12 @@ def render(spec: Spec, profile: Profile, font: FontChoice, *, name: str = "main.
     if errors:  # a layout the profile allows but the validator refuses: say so, write nothing
         raise Refused([f"the drawn image fails its own check: {e}" for e in errors])
     return Rendered(data, fmt, sidecar, tuple(warnings))
+
+
+def fallbacks_used(fonts: Fonts, texts: list[str]) -> list[str]:
+    """Names of the fonts after the first that drew part of ``texts`` (emoji, rare CJK)."""
+    used = sorted({i for text in texts for i, _ in fonts.runs(text) if i > 0})
+    return [fonts.faces[i].name for i in used]
 
 
 def encode(image: Image.Image, fmt: str, m: MainImage) -> bytes:

@@ -229,4 +229,6 @@ def _with_fingerprint(p: Profile) -> Profile:
     for rel in (p.watermark.image, p.watermark.font):
         if rel:
             h.update(p.asset(rel).read_bytes())
+    if p.watermark.text and not p.watermark.image:  # set by the one text renderer (fallback fonts), not boxes
+        h.update(b"watermark text: text renderer 2")
     return Profile(**{**{f.name: getattr(p, f.name) for f in fields(p)}, "fingerprint": h.hexdigest()[:16]})

@@ -78,8 +78,17 @@ class Backup:
 
 _COLOUR = {"check": lambda v: _check(bool(re.fullmatch(r"#[0-9a-fA-F]{6}", v)), "a colour like '#ffffff'")}
 _PX = {"check": lambda v: _check(0 <= v <= 20000, "0..20000 px")}
+#: banned on main images (S1) and, by default, warned about in captions and facts: S1's words
+#: and the absolute terms China's Advertising Law (art. 9 (3): 国家级, 最高级, 最佳 "and the
+#: like") is enforced with, fines from 200,000 yuan; traditional forms too
 BANNED_WORDS = ("试用", "官方", "唯一", "最优", "第一", "最佳", "顶级", "国家级", "极致",
-                "試用", "最優", "頂級", "國家級", "極致")
+                "試用", "最優", "頂級", "國家級", "極致",
+                "全网最低", "最低价", "史上最低", "最便宜", "最高级", "最好", "最大", "最先进", "国际级",
+                "世界级", "宇宙级", "极品", "极佳", "绝佳", "终极", "万能", "独家", "首家", "首个", "首选",
+                "顶尖", "至尊", "巅峰", "王牌", "销量冠军", "领袖品牌", "独一无二", "绝无仅有", "史无前例",
+                "前无古人", "空前绝后", "无与伦比", "世界领先", "全球领先", "遥遥领先", "百分百", "绝对",
+                "全網最低", "最低價", "最高級", "國際級", "世界級", "極品", "極佳", "終極", "萬能", "獨家",
+                "首選", "頂尖", "銷量冠軍", "獨一無二", "絕無僅有", "無與倫比", "世界領先", "絕對")
 LINK_TLDS = ("com", "cn", "net", "org", "cc", "co", "io", "me", "tv", "top", "vip", "xyz", "shop",
              "store", "site", "online", "info", "biz", "hk", "tw", "mobi", "wang", "ltd", "link")
 LINK_WORDS = ("扫码", "掃碼", "扫一扫", "掃一掃", "二维码", "二維碼", "qr码", "qrcode", "qr code")
@@ -224,9 +233,14 @@ class Sheet:
     dimensions: tuple[str, ...] = ("dimensions", "尺寸", "规格")
     note: tuple[str, ...] = ("note", "说明", "备注")
     selling_points: tuple[str, ...] = ("selling_points", "卖点")
+    # [main_image] banned_words in captions and facts: a warning line ("warn"), exit 2 naming the
+    # line, item, field and word ("refuse"), or not looked for ("off")
+    banned_words: str = field(default="warn", metadata={"check": lambda v: _check(
+        v in ("warn", "refuse", "off"), "'warn', 'refuse' or 'off'")})
 
     def columns(self) -> dict[str, tuple[str, ...]]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("file", "separator")}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("file", "separator",
+                                                                                       "banned_words")}
 
 
 FACT_FIELDS = ("name", "item", "colour", "fabric", "size", "dimensions", "note")

@@ -26,6 +26,7 @@ from PIL import Image, ImageDraw
 from imgkit.errors import ConfigError, Rejected, plain
 from imgkit.imaging.codec import encode_jpeg
 from imgkit.imaging.colours import rgb_of
+from imgkit.imaging.text import profile_fonts
 from imgkit.naming import check_item, is_ignored, natural_key, output_name
 from imgkit.profile import Page, Profile
 from imgkit.store.files import atomic_write
@@ -110,21 +111,30 @@ def cuts(blocks: list[Block], height: int, limit: int) -> list[tuple[int, int]]:
 
 
 def heading_band(text: str, page: Page, profile: Profile) -> np.ndarray:
-    """The heading set centred in a band of ``page.band`` rows; shrunk (then shortened) to fit."""
-    from imgkit.imaging.fonts import find_font
+    """The heading set centred in a band of ``page.band`` rows; shrunk (then shortened) to fit.
+    ``Undrawable`` (exit 2) when a character of it has no font."""
     content = page.width - 2 * page.margin
     im = Image.new("RGB", (content, page.band), rgb_of(page.background))
     if text:
-        choice, size = find_font(profile), page.heading_size
-        font = choice.at(size)
+        fonts, size = profile_fonts(profile), page.heading_size
+        fonts.check(text, "[page] heading")
+        font = fonts.at(size)
         while font.getlength(text) > content - 8 and size > 8:
             size = max(8, int(size * 0.9))
-            font = choice.at(size)
+            font = fonts.at(size)
         while font.getlength(text) > content - 8 and len(text) > 1:
             text = text[:-2] + "…"
-        ImageDraw.Draw(im).text((content / 2, page.band / 2), text, font=font, anchor="mm",
-                                fill=rgb_of(page.heading_color))
+        font.draw(ImageDraw.Draw(im), (content / 2, page.band / 2), text, anchor="mm",
+                  fill=rgb_of(page.heading_color))
     return np.asarray(im)
+
+
+def check_heading(out: Path, item: str, profile: Profile, state: dict | None = None) -> None:
+    """The item has detail images and its heading can be drawn: ``ConfigError`` naming it otherwise."""
+    paths, title = sources(out, item, profile, state)
+    page = profile.page
+    if page.band:
+        profile_fonts(profile).check(page.heading.format(title=title, item=item), f"{item}: [page] heading")
 
 
 def fit(im: Image.Image, width: int) -> np.ndarray:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from imgkit.detail.decoration import Decoration
 from imgkit.errors import ConfigError
+from imgkit.imaging.text import profile_fonts
 from imgkit.profile import Profile
 from imgkit.store.files import atomic_write
 from imgkit.store.history import Operation
@@ -35,6 +36,7 @@ def mark(out: Path, item: str, profile: Profile, text: str, *, indices: list[int
     line = f"{text.strip()} {profile.mark.label if label is None else label.strip()}".strip()
     if not line:
         raise ConfigError("the sold-out text is empty")
+    profile_fonts(profile).check(line, "the sold-out label (--sold-out TEXT and --label)")  # exit 2, not boxes
     with open_tree(out, "mark") as state:
         sources = slots_of(state, item, out)
         unknown = sorted(set(indices or ()) - set(sources))

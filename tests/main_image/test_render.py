@@ -117,14 +117,17 @@ def test_chinese_glyphs_render_in_the_image_not_tofu(cli, tmp_path, logo):
     assert not np.array_equal(zhong, guo)
     for glyph in (zhong, guo):
         assert glyph.shape != tofu.shape or not np.array_equal(glyph, tofu)
-    # and in a rendered image: 中 and 国 as the copy give different pixels, and 中 is not the box
+    # and in a rendered image: 中 and 国 as the copy give different pixels; a character no font
+    # has is never drawn (as the box it used to be): exit 2 naming it, nothing written
     crops = {}
-    for name, copy in (("a.png", "中"), ("b.png", "国"), ("t.png", "\U0010fffd")):
+    for name, copy in (("a.png", "中"), ("b.png", "国")):
         result, out = make(cli, tmp_path, logo, "禾木", copy, "#1f4e8c", name)
         assert result.exit_code == 0, result.stderr
         crops[copy] = box(np.asarray(Image.open(out)), M.box("copy"))
     assert not np.array_equal(crops["中"], crops["国"])
-    assert not np.array_equal(crops["中"], crops["\U0010fffd"])
+    result, out = make(cli, tmp_path, logo, "禾木", "\U0010fffd", "#1f4e8c", "t.png")
+    assert result.exit_code == 2 and "--copy" in result.stderr and "U+10FFFD" in result.stderr
+    assert not out.exists()
 
 
 def test_light_background_gets_dark_text_and_jpeg_output(cli, tmp_path, logo):
