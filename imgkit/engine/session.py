@@ -36,6 +36,7 @@ from imgkit.errors import ConfigError, OutputError
 from imgkit.outcome import Outcome
 from imgkit.profile import Profile
 from imgkit.report.report_json import write_report
+from imgkit.store import tree_profile
 from imgkit.store.lock import forget_inherited, locked
 from imgkit.store.state import State
 
@@ -114,6 +115,7 @@ class Session:
             self.state = State(self.out / ".imgkit" / "state.sqlite")
             shutil.rmtree(self.staging, ignore_errors=True)  # leftovers of a killed run
             self.staging.mkdir(parents=True)
+            tree_profile.record(self.out, self.profile)  # what validate judges this tree with
         except (OSError, sqlite3.Error) as exc:
             self._lock.__exit__(None, None, None)
             why = _ENOSPC if disk_full(self.out) else getattr(exc, "strerror", None) or exc
