@@ -19,8 +19,9 @@ CORPUS = Path(__import__("os").environ.get("IMGKIT_CORPUS", ROOT.parent / "share
 
 
 def write_profile(path: Path, text: str = "", **sections: dict) -> Path:
-    """A profile file in ``path``: the shipped watermark (absolute path) plus overrides."""
-    body = {"watermark": {"image": str(WATERMARK)}}
+    """A profile file in ``path`` with ``sections`` as overrides; the rest (the shipped
+    watermark included) it takes from default.toml, which every profile layers over."""
+    body: dict[str, dict] = {}
     for name, values in sections.items():
         body.setdefault(name, {}).update(values)
     lines = [text]

@@ -177,6 +177,13 @@ def watermark_present(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Findin
                       file=f.path, item=f.item)
 
 
+def watermark_disabled(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
+    """R2 holds for every picture: a profile that turns the mark off cannot pass a tree."""
+    if not ctx.profile.watermark.enabled:
+        yield rule.at("no shop watermark: the profile turns it off ([watermark] enabled = false); "
+                      "R2 needs the shop's mark on every picture", file=f.path, item=f.item)
+
+
 # --- colour (R8) --------------------------------------------------------------------------
 
 def colour_cmyk(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
@@ -276,6 +283,8 @@ RULES: tuple[Rule, ...] = (
     Rule("size.height", ERROR, "height within [validate] min_height..max_height", "file", size_height),
     Rule("watermark.missing", ERROR, "the profile's watermark is found (partial NCC ≥ watermark_min_score)", "file",
          watermark_present),
+    Rule("watermark.disabled", ERROR, "the profile draws the shop's watermark ([watermark] enabled is not false)",
+         "file", watermark_disabled),
     Rule("colour.cmyk", ERROR, "no CMYK", "file", colour_cmyk),
     Rule("colour.icc", ERROR, "no ICC profile other than sRGB", "file", colour_icc),
     Rule("colour.depth", ERROR, "8 bits per channel", "file", colour_depth),

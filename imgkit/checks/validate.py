@@ -27,7 +27,7 @@ from imgkit.checks.watermark_match import Match, find_watermark, luma, template_
 from imgkit.errors import ConfigError
 from imgkit.findings import ERROR, INFO, WARNING, Finding
 from imgkit.imaging.codec import unreadable
-from imgkit.imaging.watermark import placement, scaled_watermark, watermark_image
+from imgkit.imaging.watermark import drawn_width, placement, scaled_watermark, watermark_image
 from imgkit.naming import is_ignored, item_from_filename
 from imgkit.profile import Profile
 from imgkit.store.state import TreeView, read_tree_view
@@ -204,17 +204,17 @@ def _find(im: Image.Image, mark, profile: Profile) -> Match:
     import cv2  # not at the top: build's header-only report must not load OpenCV
     gray = luma(np.asarray(im.convert("RGB")))
     h, w = gray.shape
-    expected = None
+    expected = drawn = None
     scaled = scaled_watermark(profile, w, h)
-    if scaled is not None:
+    if scaled is not None:   # where the drawer puts it, how wide (unrounded) and its very pixels
         x, y = placement(profile, w, h, scaled)
-        expected = (x, y, scaled.shape[1])
+        expected, drawn = (x, y, drawn_width(profile, w, h)), template_from_rgba(scaled)
     f = min(1.0, SEARCH_WIDTH / w)
     if f < 1:
         gray = cv2.resize(gray, (SEARCH_WIDTH, max(1, round(h * f))), interpolation=cv2.INTER_AREA)
-        expected = expected and tuple(round(v * f) for v in expected)
+        expected = expected and (round(expected[0] * f), round(expected[1] * f), expected[2] * f)
     v = profile.validate
-    m = find_watermark(gray, mark, expected=expected, accept=v.watermark_min_score,
+    m = find_watermark(gray, mark, expected=expected, drawn=drawn, accept=v.watermark_min_score,
                   min_width=v.watermark_min_width, max_width=v.watermark_max_width)
     if f < 1:
         m = Match(m.score, round(m.x / f), round(m.y / f), round(m.width / f), round(m.height / f))

@@ -26,6 +26,8 @@ from itertools import pairwise
 
 import numpy as np
 
+from imgkit.imaging.watermark import mark_size
+
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 COARSE_WIDTH = 64        # template width of the coarse pass, px
 COARSE_BLUR = 1.0        # Gaussian sigma of the coarse pass, px
@@ -80,16 +82,17 @@ def template_from_rgba(rgba: np.ndarray) -> WatermarkTemplate:
 
 
 def _resized(mark: WatermarkTemplate, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """The template ``width`` px wide, sized as the drawer sizes the mark (``mark_size``)."""
     import cv2
-    w = max(2, round(width))
-    h = max(2, round(w * mark.aspect))
+    w, h = (max(2, v) for v in mark_size(mark.alpha.shape[1], mark.alpha.shape[0], width))
     interp = cv2.INTER_AREA if w < mark.alpha.shape[1] else cv2.INTER_LINEAR
     return (cv2.resize(mark.alpha, (w, h), interpolation=interp),
             cv2.resize(mark.alpha_luma, (w, h), interpolation=interp))
 
 
-def score_at(gray: np.ndarray, mark: WatermarkTemplate, x: int, y: int, width: int) -> Match:
-    """Masked partial correlation of ``gray`` with the mark at one place and width.
+def score_at(gray: np.ndarray, mark: WatermarkTemplate, x: int, y: int, width: float) -> Match:
+    """Masked partial correlation of ``gray`` with the mark at one place and width (the exact
+    width the mark was drawn at: its height is rounded from it, as the drawer does).
 
     The box is cut in ``SCORE_TILES`` tiles; each tile gets its own background level and
     coverage term (a background that changes across the mark: an edge, a shadow), while the
@@ -127,13 +130,17 @@ def score_at(gray: np.ndarray, mark: WatermarkTemplate, x: int, y: int, width: i
 
 
 def refine(gray: np.ndarray, mark: WatermarkTemplate, x: float, y: float, width: float, *,
-           scales=REFINE_SCALES, slack: float = 0.05) -> Match:
-    """Best full-resolution place near (x, y, width): a few scales, positions within ``slack``."""
+           scales=REFINE_SCALES, slack: float = 0.05, exact: bool = False) -> Match:
+    """Best full-resolution place near (x, y, width): a few scales, positions within ``slack``.
+
+    The search tries whole-pixel widths, each as a mark drawn exactly that wide; ``exact``:
+    ``width`` is the one the drawer used (a fraction), and the template has its exact size."""
     import cv2
     H, W = gray.shape
     best = NO_MATCH
     for s in scales:
-        a, am = _resized(mark, width * s)
+        ws = width * s if exact else round(width * s)
+        a, am = _resized(mark, ws)
         h, w = a.shape
         pad = max(3, round(slack * w))
         x0, y0 = max(0, round(x) - pad), max(0, round(y) - pad)
@@ -145,7 +152,7 @@ def refine(gray: np.ndarray, mark: WatermarkTemplate, x: float, y: float, width:
         r = cv2.matchTemplate(crop, am.astype(np.float32), cv2.TM_CCOEFF_NORMED, mask=mask)
         r[~np.isfinite(r) | (r > 1.0001)] = -1
         _, _, _, loc = cv2.minMaxLoc(r)
-        m = score_at(gray, mark, x0 + loc[0], y0 + loc[1], w)
+        m = score_at(gray, mark, x0 + loc[0], y0 + loc[1], ws)
         if m.score > best.score:
             best = m
     return best
@@ -249,19 +256,23 @@ def coarse_candidates(gray: np.ndarray, mark: WatermarkTemplate, *, min_width: f
     return free[:keep] + anchored
 
 
-def find_watermark(gray: np.ndarray, mark: WatermarkTemplate, *, expected: tuple[int, int, int] | None = None,
-              accept: float = 0.8, min_width: float = 0.08, max_width: float = 0.6) -> Match:
+def find_watermark(gray: np.ndarray, mark: WatermarkTemplate, *, expected: tuple[int, int, float] | None = None,
+                   drawn: WatermarkTemplate | None = None, accept: float = 0.8, min_width: float = 0.08,
+                   max_width: float = 0.6) -> Match:
     """The best place of ``mark`` in ``gray`` (H×W float32 luma).
 
-    ``expected`` (x, y, width) is tried first; when it scores at least ``accept`` the search
-    over position and scale (``min_width``..``max_width`` of the picture width) is skipped.
+    ``expected`` (x, y, width: the width the drawer used, unrounded) is tried first at that
+    exact size, with ``drawn`` (the mark as the drawer resampled it for that place) when
+    given, so the template has the very pixels drawn there; when it scores at least
+    ``accept`` the search over position and scale (``min_width``..``max_width`` of the
+    picture width) is skipped.
     """
     if gray.ndim != 2:
         raise ValueError(f"expected a 2-D grey array, got shape {gray.shape}")
     gray = np.ascontiguousarray(gray, np.float32)
     best = NO_MATCH
     if expected is not None:
-        best = refine(gray, mark, *expected, scales=(0.98, 1.0, 1.02), slack=0.02)
+        best = refine(gray, drawn or mark, *expected, scales=(0.98, 1.0, 1.02), slack=0.02, exact=True)
         if best.score >= accept:
             return best
     cands = coarse_candidates(gray, mark, min_width=min_width, max_width=max_width)

@@ -9,41 +9,48 @@ from pathlib import Path
 import click
 
 from imgkit import profile as profiles
-from imgkit.cli import EXIT_FAILED, EXIT_OK, exit_codes, judge, main, parent_exists, profile_option
+from imgkit.cli import EXIT_FAILED, EXIT_OK, exit_codes, judge, main, parent_exists
 from imgkit.errors import ConfigError
-from imgkit.imaging.text import check_profile_text
 
 
 @main.command()
 @click.argument("target", type=click.Path(path_type=Path))
-@profile_option
+@click.option("-p", "--profile", "profile_spec", default=None, metavar="PROFILE",
+              help="A shipped profile name or a path to a .toml file [default: for a build tree the profile "
+                   "that built it, else default].")
 @click.option("--json", "json_out", metavar="FILE|-", default=None,
               help="Write every finding as JSON to FILE, or to stdout with '-'.")
 @click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the visual report to FILE (thumbnails in thumbs/ beside it).")
-def validate(target: Path, profile_spec: str, json_out: str | None, html_out: Path | None) -> None:
+def validate(target: Path, profile_spec: str | None, json_out: str | None, html_out: Path | None) -> None:
     """Check a finished folder against the shop's rules before upload.
 
     TARGET is an output tree of `imgkit build` (its detail/ images; the build state adds
     first-seen times and calibration ΔE) or any folder of <ITEM>-<NN>.jpg images, directly
-    in it or in <ITEM>/ folders; or one main image file (checked like main-image --check). Findings are grouped
-    by item on stdout; exit 0 when there
+    in it or in <ITEM>/ folders; or one main image file (checked like main-image --check). A build
+    tree is judged with the profile that built it (recorded in OUT/.imgkit/profile.json); a -p
+    with other settings is refused. Findings are grouped by item on stdout; exit 0 when there
     is no error-level finding, 1 otherwise, 2 for a usage or profile error.
 
     Example: imgkit validate listing/ --html listing/report.html --json report-validate.json
     """
-    from imgkit.checks.validate import as_dict, human_lines
+    from imgkit.checks.validate import as_dict, human_lines, is_build_tree
     from imgkit.checks.validate import validate as run_validate
+    from imgkit.store.tree_profile import judging_profile
 
     with exit_codes():
         if not target.exists():
             raise ConfigError(f"{target}: no such folder")
         parent_exists(Path(json_out) if json_out and json_out != "-" else None, "--json")
         parent_exists(html_out, "--html")
-        prof = profiles.load(profile_spec)
-        check_profile_text(prof)
         if target.is_file():  # one main image, made by imgkit or by hand (rule S1)
-            sys.exit(judge(target, prof, None, json_out == "-"))
+            sys.exit(judge(target, profiles.load(profile_spec or "default"), None, json_out == "-"))
+        if is_build_tree(target):
+            prof, rec = judging_profile(target, profile_spec)
+            if rec is not None and profile_spec is None and json_out != "-":
+                click.echo(f"imgkit: judged with profile {prof.name} ({prof.path}), the one that built it", err=True)
+        else:
+            prof = profiles.load(profile_spec or "default")
         result = run_validate(target, prof)
     data = as_dict(result)
     text = json.dumps(data, ensure_ascii=False, indent=1)

@@ -121,7 +121,7 @@ def find_font(profile: Profile, *, bundled: Path | None = BUNDLED, fontconfig: b
     tried = []
     note = ""
     if m.font:
-        path = profile.asset(m.font)
+        path = profile.asset(m.font, "main_image.font")
         if path.is_file() and renders_chinese(path, m.font_index):
             return FontChoice(path, m.font_index, "profile")
         why = "not found" if not path.is_file() else "cannot render Chinese"

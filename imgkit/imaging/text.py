@@ -281,7 +281,7 @@ def watermark_fonts(profile: Profile) -> Fonts:
     wm = profile.watermark
     own = ()
     if wm.font:
-        path = profile.asset(wm.font)
+        path = profile.asset(wm.font, "watermark.font")
         try:
             _font(str(path), 0, 16)
         except OSError as exc:

@@ -1,4 +1,8 @@
-"""The shop's watermark (R2): loaded or drawn once per worker, scaled per output size."""
+"""The shop's watermark (R2): loaded or drawn once per worker, scaled per output size.
+
+``mark_size`` is the one sizing rule: the drawer here and the checker
+(``checks.watermark_match``) both size the mark with it, so the template validate looks for
+has exactly the pixels of the mark as drawn."""
 
 from __future__ import annotations
 
@@ -14,10 +18,12 @@ from imgkit.profile import Profile
 
 @lru_cache(maxsize=4)
 def watermark_image(profile: Profile) -> Image.Image | None:
-    """The watermark at its own resolution as RGBA, or None when the profile has none."""
+    """The watermark at its own resolution as RGBA, or None when the profile turns it off."""
     wm = profile.watermark
+    if not wm.enabled:
+        return None
     if wm.image:
-        path = profile.asset(wm.image)
+        path = profile.asset(wm.image, "watermark.image")
         try:
             with Image.open(path) as im:
                 return im.convert("RGBA")
@@ -54,17 +60,33 @@ def _draw_text(profile: Profile) -> Image.Image:
     return im
 
 
-@lru_cache(maxsize=64)
-def scaled_watermark(profile: Profile, width: int, height: int) -> np.ndarray | None:
-    """The watermark as an RGBA array sized for a ``width`` x ``height`` picture."""
+def mark_size(mark_width: int, mark_height: int, width: float) -> tuple[int, int]:
+    """Pixel size of a ``mark_width`` x ``mark_height`` mark drawn ``width`` px wide (a
+    fraction allowed): both sides rounded from the one exact scale, never one from the other."""
+    scale = width / mark_width
+    return max(1, round(mark_width * scale)), max(1, round(mark_height * scale))
+
+
+def drawn_width(profile: Profile, width: int, height: int) -> float | None:
+    """The exact (unrounded) width of the mark on a ``width`` x ``height`` picture:
+    ``[watermark] width`` of the picture, less when a short picture leaves no room."""
     mark = watermark_image(profile)
     if mark is None:
         return None
     wm = profile.watermark
     margin = round(wm.margin * width)
     scale = min(wm.width * width / mark.width, max(1, height - 2 * margin) / mark.height)
-    size = (max(1, round(mark.width * scale)), max(1, round(mark.height * scale)))
-    return np.asarray(mark.resize(size, Image.Resampling.LANCZOS))
+    return mark.width * scale
+
+
+@lru_cache(maxsize=64)
+def scaled_watermark(profile: Profile, width: int, height: int) -> np.ndarray | None:
+    """The watermark as an RGBA array sized for a ``width`` x ``height`` picture."""
+    exact = drawn_width(profile, width, height)
+    if exact is None:
+        return None
+    mark = watermark_image(profile)
+    return np.asarray(mark.resize(mark_size(mark.width, mark.height, exact), Image.Resampling.LANCZOS))
 
 
 def placement(profile: Profile, width: int, height: int, mark: np.ndarray) -> tuple[int, int]:

@@ -1,7 +1,9 @@
 """Profiles: the shop's rules in TOML, loaded into frozen dataclasses.
 
-Unknown keys, wrong types, bad values and missing assets are ``ProfileError`` naming the
-file and the key. Asset paths are relative to the profile file.
+A profile is layered over the one it ``extends`` (by default the shipped ``default.toml``,
+see ``layers``): keys it does not mention keep the base's value. Unknown keys, wrong types,
+bad values and missing assets are ``ProfileError`` naming the file and the key. Asset paths
+are relative to the profile file that sets them.
 """
 
 from __future__ import annotations
@@ -9,13 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sys
-import tomllib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from imgkit.errors import ProfileError
+from imgkit.profile.layers import SHIPPED_DIR, Layer, chain, resolve, shipped
 from imgkit.profile.sections import (
     FACT_FIELDS,
     FORMATS,
@@ -35,20 +36,16 @@ from imgkit.profile.sections import (
     Watermark,
 )
 
+__all__ = ["PIPELINE_VERSION", "SECTIONS", "SHIPPED_DIR", "ASSET_KEYS", "Profile", "load", "resolve", "shipped"]
 
-def _shipped_dir() -> Path:
-    beside = Path(__file__).resolve().parents[2] / "profiles"   # a checkout / editable install
-    installed = Path(sys.prefix) / "share" / "imgkit" / "profiles"  # a plain pip install
-    return beside if beside.is_dir() else installed
-
-
-SHIPPED_DIR = _shipped_dir()
 #: bump when the rendering changes, so outputs made by an older imgkit are re-rendered
 PIPELINE_VERSION = 1
 
 SECTIONS = {"naming": Naming, "input": Input, "detail": Detail, "watermark": Watermark,
             "master": Master, "backup": Backup, "main_image": MainImage, "colour": Colour,
             "validate": Validate, "sheet": Sheet, "facts": Facts, "captions": Captions, "mark": Marks, "page": Page}
+#: keys naming a file, relative to the profile file that sets the key
+ASSET_KEYS = ("watermark.image", "watermark.font", "main_image.font")
 
 
 @dataclass(frozen=True)
@@ -72,61 +69,61 @@ class Profile:
     mark: Marks = Marks()
     page: Page = Page()  # not in the fingerprint: the page renders no detail image
     fingerprint: str = ""
+    # ("section.key", folder) of asset keys set by a base profile in another folder
+    asset_dirs: tuple[tuple[str, Path], ...] = ()
 
-    def asset(self, rel: str) -> Path:
-        return (self.path.parent / rel).resolve()
-
-
-def shipped() -> dict[str, Path]:
-    """Shipped profile names mapped to their files."""
-    return {p.stem: p for p in sorted(SHIPPED_DIR.glob("*.toml"))}
-
-
-def resolve(spec: str) -> Path:
-    """``-p`` takes a shipped name or a path."""
-    if spec in shipped():
-        return shipped()[spec]
-    path = Path(spec)
-    if path.suffix == ".toml" or path.exists():
-        return path
-    names = ", ".join(shipped()) or "none"
-    raise ProfileError(f"profile {spec!r}: no such file and not a shipped profile (shipped: {names})")
+    def asset(self, rel: str, key: str = "") -> Path:
+        """``rel`` as a file: relative to the folder of the profile file that set ``key``
+        (one of ``ASSET_KEYS``), this profile's own folder when it set it or no key is given."""
+        return (dict(self.asset_dirs).get(key, self.path.parent) / rel).resolve()
 
 
 def load(spec: str = "default") -> Profile:
     path = resolve(spec)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProfileError(f"{path}: profile file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{path}: cannot read profile ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{path}: not valid TOML ({exc})") from None
-    top = {"name": str, "description": str}
+    layers = chain(path)
+    merged: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
+    folders: dict[str, Path] = {}
+    for layer in layers:
+        for name, values in _layer_values(layer).items():
+            if name == "watermark":  # image and text are alternatives: setting one drops the base's other
+                for key, other in (("image", "text"), ("text", "image")):
+                    if values.get(key) and other not in values:
+                        merged[name].pop(other, None)
+            merged[name].update(values)
+            folders.update({f"{name}.{key}": layer.path.parent for key in values if f"{name}.{key}" in ASSET_KEYS})
+    leaf = layers[-1]
+    parts = {name: cls(**merged[name]) for name, cls in SECTIONS.items()}
+    asset_dirs = tuple(sorted((k, d) for k, d in folders.items() if d != leaf.path.parent))
+    profile = Profile(name=leaf.data.get("name", path.stem), path=leaf.path,
+                      description=leaf.data.get("description", ""), asset_dirs=asset_dirs, **parts)
+    _validate(profile)
+    _validate_page(profile)
+    return _with_fingerprint(profile)
+
+
+def _layer_values(layer: Layer) -> dict[str, dict[str, Any]]:
+    """The sections one file sets, each key checked and converted; errors name that file."""
+    data, path = layer.data, layer.path
+    top = {"name": str, "description": str, "extends": str}
     for key in data:
         if key not in top and key not in SECTIONS:
             raise ProfileError(f"{path}: unknown key {key!r} (known: {', '.join([*top, *SECTIONS])})")
     for key, typ in top.items():
         if key in data and not isinstance(data[key], typ):
             raise ProfileError(f"{path}: {key} must be a string")
-    parts = {}
+    out = {}
     for name, cls in SECTIONS.items():
         raw = data.get(name, {})
         if not isinstance(raw, dict):
             raise ProfileError(f"{path}: {name} must be a table ([{name}])")
-        parts[name] = _section(cls, raw, name, path)
-    profile = Profile(name=data.get("name", path.stem), path=path.resolve(),
-                      description=data.get("description", ""), **parts)
-    _validate(profile)
-    _validate_page(profile)
-    return _with_fingerprint(profile)
+        out[name] = _section(cls, raw, name, path)
+    return out
 
 
 _TYPES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
 
 
-def _section(cls, raw: dict[str, Any], name: str, path: Path):
+def _section(cls, raw: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
     known = {f.name: f for f in fields(cls)}
     values = {}
     for key, value in raw.items():
@@ -151,7 +148,7 @@ def _section(cls, raw: dict[str, Any], name: str, path: Path):
         if problem:
             raise ProfileError(f"{path}: [{name}] {key} = {value!r} is out of range (expected {problem})")
         values[key] = value
-    return cls(**values)
+    return values
 
 
 def _validate(p: Profile) -> None:
@@ -170,13 +167,7 @@ def _validate(p: Profile) -> None:
     for fmt in p.input.formats:
         if fmt not in FORMATS:
             raise ProfileError(f"{where}: [input] formats: unknown format {fmt!r} (known: {', '.join(FORMATS)})")
-    wm = p.watermark
-    if wm.image and wm.text:
-        raise ProfileError(f"{where}: [watermark] set either image or text, not both")
-    for key in ("image", "font"):
-        rel = getattr(wm, key)
-        if rel and not p.asset(rel).is_file():
-            raise ProfileError(f"{where}: [watermark] {key}: asset {p.asset(rel)} not found")
+    _validate_watermark(p)
     _validate_main_image(p)
     facts = p.facts
     for name in facts.fields:
@@ -185,6 +176,21 @@ def _validate(p: Profile) -> None:
     if len(facts.labels) != len(facts.fields):
         raise ProfileError(f"{where}: [facts] labels must name each of the {len(facts.fields)} fields, "
                            f"got {len(facts.labels)}")
+
+
+def _validate_watermark(p: Profile) -> None:
+    wm, where = p.watermark, p.path
+    if not wm.enabled:   # no mark is drawn: its image, text and font are not needed
+        return
+    if wm.image and wm.text:
+        raise ProfileError(f"{where}: [watermark] set either image or text, not both")
+    if not wm.image and not wm.text:
+        raise ProfileError(f"{where}: [watermark] has neither image nor text: every picture carries the shop's "
+                           f"mark (R2); set one, or enabled = false to build without it")
+    for key in ("image", "font"):
+        rel = getattr(wm, key)
+        if rel and not p.asset(rel, f"watermark.{key}").is_file():
+            raise ProfileError(f"{where}: [watermark] {key}: asset {p.asset(rel, f'watermark.{key}')} not found")
 
 
 def _validate_main_image(p: Profile) -> None:
@@ -222,13 +228,18 @@ def _with_fingerprint(p: Profile) -> Profile:
     """Hash of everything that shapes an output, assets included, so a change re-renders."""
     h = hashlib.sha256(str(PIPELINE_VERSION).encode())
     for name in ("naming", "input", "detail", "watermark", "master", "colour"):
-        values = asdict(getattr(p, name))
+        part = asdict(getattr(p, name))
         if name == "naming":
-            values.pop("order")   # which photo gets which index, not what an image looks like
-        h.update(json.dumps({name: values}, sort_keys=True).encode())
-    for rel in (p.watermark.image, p.watermark.font):
+            part.pop("order")   # which photo gets which index, not what an image looks like
+        if name == "watermark":
+            # enabled = true adds nothing (fingerprints made before the key existed stay valid);
+            # with enabled = false nothing of the mark reaches the output
+            part = {"enabled": False} if not part.pop("enabled") else part
+        h.update(json.dumps({name: part}, sort_keys=True).encode())
+    for key in ("image", "font") if p.watermark.enabled else ():
+        rel = getattr(p.watermark, key)
         if rel:
-            h.update(p.asset(rel).read_bytes())
-    if p.watermark.text and not p.watermark.image:  # set by the one text renderer (fallback fonts), not boxes
+            h.update(p.asset(rel, f"watermark.{key}").read_bytes())
+    if p.watermark.enabled and p.watermark.text and not p.watermark.image:  # the one text renderer, not boxes
         h.update(b"watermark text: text renderer 2")
     return Profile(**{**{f.name: getattr(p, f.name) for f in fields(p)}, "fingerprint": h.hexdigest()[:16]})

@@ -53,6 +53,9 @@ class Detail:
 
 @dataclass(frozen=True)
 class Watermark:
+    """[watermark]: the shop's own mark on every detail image (R2). ``enabled = false`` is the
+    only way to build without it, and ``imgkit validate`` then fails the tree (watermark.disabled)."""
+    enabled: bool = True
     image: str = ""
     text: str = ""
     font: str = ""

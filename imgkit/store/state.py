@@ -188,6 +188,20 @@ class ItemRecord:
                    [tuple(r) for r in data["marks"]])
 
 
+def rendered_with(out: Path) -> set[str]:
+    """The distinct fingerprints (``Fingerprint`` text) OUT's published sources were rendered
+    with; empty without a readable state."""
+    db = open_read_only(out)
+    if db is None:
+        return set()
+    try:
+        return {fp for (fp,) in db.execute("SELECT DISTINCT profile_fp FROM sources WHERE status = 'done'") if fp}
+    except sqlite3.Error:
+        return set()
+    finally:
+        db.close()
+
+
 class State:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -41,7 +41,7 @@ def built(tmp_path_factory) -> Path:
 def plain(tmp_path_factory) -> dict[str, bytes]:
     """Sample photos made 710 px wide by the real pipeline but with no watermark."""
     folder = tmp_path_factory.mktemp("plain")
-    prof = profiles.load(str(write_profile(folder / "p.toml", watermark={"image": ""})))
+    prof = profiles.load(str(write_profile(folder / "p.toml", watermark={"image": "", "enabled": False})))
     return {p.name: detail.run(prof, p.read_bytes()).outputs["detail"]
             for p in sorted(SAMPLES.rglob("*.[jJ][pP][gG]"))}
 

@@ -28,7 +28,8 @@ def default():
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory):
     """The default rules with no watermark."""
-    return profiles.load(str(write_profile(tmp_path_factory.mktemp("plain") / "p.toml", watermark={"image": ""})))
+    return profiles.load(str(write_profile(tmp_path_factory.mktemp("plain") / "p.toml",
+                                           watermark={"image": "", "enabled": False})))
 
 
 @pytest.fixture(scope="module")

@@ -75,7 +75,8 @@ def test_a_disk_full_before_any_image_is_said_the_same_way(shoot, tmp_path):
     (src / "A1002" / "shoe-1.jpg").write_bytes((shoot / "A1002" / "shoe-1.jpg").read_bytes())
     with tmpfs(tmp_path / "out", "8m") as out:
         assert imgkit("build", src, "-o", out / "listing", "-j", "1").returncode == 0
-        with open(out / "filler", "wb", buffering=0) as f:   # take every free block (unbuffered: close cannot fail)
+        with open(out / "filler", "wb", buffering=0) as f:   # take every free block (unbuffered: a
+            # partial last write leaves nothing for close() to flush into a full disk)
             with contextlib.suppress(OSError):
                 while True:
                     f.write(b"\0" * (1 << 16))

@@ -63,7 +63,7 @@ def test_watermark_sits_bottom_right(cli, shoot, tmp_path):
     out = tmp_path / "out"
     build(cli, shoot, out)
     plain_profile = tmp_path / "plain.toml"
-    plain_profile.write_text("")  # no watermark
+    plain_profile.write_text("[watermark]\nenabled = false\n")  # no watermark
     plain = detail.run(profiles.load(str(plain_profile)), (shoot / "A1002" / "shoe-2.jpg").read_bytes())
     a = np.asarray(Image.open(out / "detail" / "A1002" / "A1002-02.jpg"), np.float32)
     b = np.asarray(Image.open(io.BytesIO(plain.outputs["detail"])), np.float32)

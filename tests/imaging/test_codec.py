@@ -25,7 +25,7 @@ def upscale(tmp_path_factory):
 def plain(tmp_path_factory):
     """Same rules, no watermark: for comparing pixels."""
     path = tmp_path_factory.mktemp("p") / "plain.toml"
-    path.write_text("[detail]\nallow_upscale = true\n")
+    path.write_text("[detail]\nallow_upscale = true\n[watermark]\nenabled = false\n")
     return profiles.load(str(path))
 
 
