@@ -5,13 +5,10 @@ and the QR codes found, judged by the main image's copy rules (``[main_image] ba
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
+from imgkit.checks.facts import Context, FileFacts, Rule
 from imgkit.findings import Finding
 from imgkit.main_image.copy_rules import banned_in, links_in
-
-if TYPE_CHECKING:
-    from imgkit.checks.rules import Context, FileFacts, Rule
 
 
 def text_banned(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
