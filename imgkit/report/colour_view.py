@@ -18,6 +18,8 @@ from imgkit.report.previews import Previews, aspect_of
 CHART_BOX = (240, 240)
 DIAGNOSTIC_BOX = (560, 400)
 PAIR_BOX = (220, 220)
+#: before/after pairs shown per chart: enough to judge it; every corrected image carries its badge
+MAX_PAIRS = 12
 _NAME = re.compile(r"^(?P<scope>.+)-(?P<sha>[0-9a-f]{12})(?:-[0-9a-f]{8})?$")
 
 
@@ -75,10 +77,12 @@ def charts(root: Path, report: dict | None, corrected: dict[str, list[dict]], pr
                    "loo": (s.get("mean_loo"), s.get("max_loo"))},
             "clipped": s.get("clipped") or [],
             "photo": previews.get(original, CHART_BOX) if original else None,
-            "photo_link": link(original, page_dir) if original else None,
+            # the photo as given (the kept copy in calibration/ is an archive, not for the page)
+            "photo_link": link(Path(source), page_dir) if source and Path(source).is_file() else None,
             "diagnostic": previews.get(diagnostic, DIAGNOSTIC_BOX) if diagnostic.is_file() else None,
             "diagnostic_link": link(diagnostic, page_dir) if diagnostic.is_file() else None,
-            "pairs": [_pair(root, c, previews) for c in corrected.get(cid, [])],
+            "pairs": [_pair(root, c, previews) for c in corrected.get(cid, [])[:MAX_PAIRS]],
+            "corrected": len(corrected.get(cid, [])),
         })
     return out
 

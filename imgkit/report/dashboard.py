@@ -15,6 +15,8 @@ from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
+from PIL import Image
+
 from imgkit.report import colour_view, html_page
 from imgkit.report.previews import Previews, previews_dir
 from imgkit.report.thumbnails import thumbnail, thumbs_dir
@@ -31,6 +33,8 @@ def write_build_page(report: dict, validation: dict, out: Path, view, previous: 
     (decode, watermark) run in ``imgkit validate``."""
     page = out / "report.html"
     html_page.write(page, build_content(report, validation, out, page, view, previous))
+    if report.get("command") != "watch":   # a page that does not reload itself needs no stamp
+        (out / "report.js").unlink(missing_ok=True)
 
 
 def build_content(report: dict, validation: dict, root: Path, page: Path, view=None,
@@ -99,7 +103,7 @@ def _common(validation: dict, root: Path, page: Path, view, report: dict | None)
         elif f.get("item"):
             item_level[f["item"]].append(f)
     corrected: dict[str, list[dict]] = defaultdict(list)
-    mains = _main_images(root, validation, previews)
+    mains = _main_images(root, validation, page.parent)
     items = []
     for it in validation["items"]:
         files, title = [], ""
@@ -116,7 +120,7 @@ def _common(validation: dict, root: Path, page: Path, view, report: dict | None)
                           "thumb": thumbnail(root / f["path"], page.parent / thumbs_prefix, f["path"], thumbs_prefix),
                           "source": outcome.get("source", ""), "badges": _badges(outcome, deco, cal, delta_e)})
         items.append({**it, "title": title, "files": files, "findings": item_level.get(it["item"], []),
-                      "page": _page(root, it["item"], page.parent, previews), "main": mains.pop(it["item"], [])})
+                      "page": _page(root, it["item"], page.parent), "main": mains.pop(it["item"], [])})
     s = validation["summary"]
     listing = [("items_ready", "items ready", s["items_ready"], "good"),
                ("items_blocked", "items blocked", s["items_blocked"], "bad"),
@@ -143,17 +147,30 @@ def _badges(outcome: dict, deco: dict, cal, delta_e) -> list[tuple[str, str]]:
     return badges
 
 
-def _page(root: Path, item: str, page_dir: Path, previews: Previews) -> dict | None:
+def _page(root: Path, item: str, page_dir: Path) -> dict | None:
+    """The item's description page: its slices, shown as they are (lazily loaded, scaled by
+    the browser: no preview to make), and the HTML preview."""
     folder = root / "page" / item
     slices = sorted(folder.glob("*-page-[0-9]*.jpg")) if folder.is_dir() else []
     if not slices:
         return None
     html = folder / f"{item}-page.html"
     return {"html": colour_view.link(html, page_dir) if html.is_file() else None,
-            "slices": [{"name": p.name, "preview": previews.get(p, SLICE_BOX)} for p in slices]}
+            "slices": [{"name": p.name, "preview": _as_is(p, page_dir, SLICE_BOX)} for p in slices]}
 
 
-def _main_images(root: Path, validation: dict, previews: Previews) -> dict[str, list[dict]]:
+def _as_is(path: Path, page_dir: Path, box: tuple[int, int]) -> dict | None:
+    """A picture shown from its own file, its size within ``box`` read from its header."""
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+    except Exception:
+        return None
+    scale = min(box[0] / w, box[1] / h, 1)
+    return {"src": colour_view.link(path, page_dir), "w": max(1, round(w * scale)), "h": max(1, round(h * scale))}
+
+
+def _main_images(root: Path, validation: dict, page_dir: Path) -> dict[str, list[dict]]:
     """Main images of a build tree (``main/``) by item (their name starts with it), "" for the rest."""
     folder = root / "main"
     if not folder.is_dir():
@@ -169,7 +186,7 @@ def _main_images(root: Path, validation: dict, previews: Previews) -> dict[str, 
             continue
         rel = f"main/{p.name}"
         owner = next((i for i in items if p.stem.casefold().startswith(i.casefold())), "")
-        out[owner].append({"name": p.name, "preview": previews.get(p, MAIN_BOX), "findings": findings.get(rel, []),
+        out[owner].append({"name": p.name, "preview": _as_is(p, page_dir, MAIN_BOX), "findings": findings.get(rel, []),
                            "bytes": p.stat().st_size})
     return out
 
@@ -217,8 +234,9 @@ def _inputs(report: dict, src: Path, problems: list[dict]) -> dict:
     published = {f["source"]: Path(f["outputs"]["detail"]).stem for f in files if f.get("outputs", {}).get("detail")}
     rows = []
     for f in files:
+        chart = f"calibrates {f.get('item') or 'the session'}" if f["status"] == "chart" else ""
         result = (f.get("reason") or (f"same bytes as {shown(f['duplicate_of'])}" if f.get("duplicate_of") else "")
-                  or f.get("outputs", {}).get("detail") or f.get("outputs", {}).get("original") or "")
+                  or f.get("outputs", {}).get("detail") or chart)
         rows.append((shown(f["source"]), f["status"], result))
     return {
         "total": len(files),

@@ -188,20 +188,23 @@ def _colour(c: dict) -> str:
             f'{_img(p["before"], p["name"] + " before", "before", hidden=True)}<b>{_e(p["name"])}</b> '
             f'<span class="view">after</span> <button type="button">show before</button></div>'
             for p in ch["pairs"])
-        photo = (f'<a href="{_e(ch["photo_link"])}">{_img(ch["photo"], "chart photo")}</a>' if ch["photo"] else "")
+        photo = _img(ch["photo"], "chart photo") if ch["photo"] else ""
+        photo = f'<a href="{_e(ch["photo_link"])}">{photo}</a>' if photo and ch["photo_link"] else photo
         diag = (f'<a href="{_e(ch["diagnostic_link"])}">{_img(ch["diagnostic"], "diagnostic")}</a>'
                 if ch["diagnostic"] else "")
+        extra = ch["corrected"] - len(ch["pairs"])
+        more = f'<p class="muted">and {extra} more corrected images (badged "colour" below)</p>' if extra > 0 else ""
         clipped = f"<tr><th>clipped patches</th><td>{len(ch['clipped'])}</td></tr>" if ch["clipped"] else ""
         out.append(
             f'<div class="chart" data-chart="{_e(ch["id"])}">{photo}{diag}<table>'
             f'<tr><th>chart photo</th><td>{_e(Path(ch["source"]).name)}</td></tr>'
-            f'<tr><th>corrects</th><td>{_e(ch["scope"])}</td></tr>'
+            f'<tr><th>corrects</th><td>{_e(ch["scope"])} ({ch["corrected"]} images)</td></tr>'
             f'<tr><th>method</th><td class="method">{_e(ch["method"])}{" + falloff" if ch["falloff"] else ""}</td></tr>'
             f'<tr><th>ΔE2000 before</th><td class="de before">{_de(de["before"])}</td></tr>'
             f'<tr><th>after, in-sample</th><td class="de after">{_de(de["after"])}</td></tr>'
             f'<tr><th>after, leave-one-out</th><td class="de loo">{_de(de["loo"])}</td></tr>{clipped}'
             f'<tr><td colspan="2"><a href="{_e(ch["file"])}">calibration file</a></td></tr></table>'
-            f'<div class="pairs">{pairs}</div></div>')
+            f'<div class="pairs">{pairs}{more}</div></div>')
     toggles = ('<button type="button" data-all="before">all before</button> '
                '<button type="button" data-all="after">all after</button>')
     return (f'<section class="panel colour" id="colour"><h2>Colour charts ({len(c["charts"])})</h2>'

@@ -59,6 +59,7 @@ class Progress:
 
     def close(self) -> None:
         if self.bar is not None:
+            self.bar.refresh()     # the final count, which the redraw interval may have skipped
             self.bar.close()
             self.bar = None
 
