@@ -73,7 +73,7 @@ def build_content(report: dict, validation: dict, root: Path, page: Path, view=N
 
 def validate_content(validation: dict, root: Path, page: Path, view=None, report: dict | None = None) -> dict:
     """The page of ``validate --html``; ``report``: the tree's last run, whose inputs it lists too."""
-    content = _common(validation, root, page, view, report)
+    content = _common(validation, root, page, view, report, run_badges=False)
     when = _local(validation.get("generated"))
     meta = [("target", validation["target"]), ("profile", validation["profile"]["name"]), ("checked", when),
             ("elapsed", f"{validation['summary'].get('elapsed_s', 0):.1f} s")]
@@ -89,12 +89,14 @@ def validate_content(validation: dict, root: Path, page: Path, view=None, report
     return content
 
 
-def _common(validation: dict, root: Path, page: Path, view, report: dict | None) -> dict:
-    """The listing (items, their images, findings, pages, main images) and the colour charts."""
+def _common(validation: dict, root: Path, page: Path, view, report: dict | None, run_badges: bool = True) -> dict:
+    """The listing (items, their images, findings, pages, main images) and the colour charts;
+    ``run_badges``: say which images ``report``'s run made or replaced."""
     thumbs_prefix = thumbs_dir(page)
     previews = Previews(page.parent / previews_dir(page), previews_dir(page))
     recorded = view.outputs if view is not None else {}
-    run = {f["outputs"]["detail"]: f for f in (report or {}).get("files", []) if f.get("outputs", {}).get("detail")}
+    run = {f["outputs"]["detail"]: f for f in (report or {}).get("files", [])
+           if run_badges and f.get("outputs", {}).get("detail")}
     by_file: dict[str, list[dict]] = defaultdict(list)
     item_level: dict[str, list[dict]] = defaultdict(list)
     for f in validation["findings"]:
@@ -126,7 +128,8 @@ def _common(validation: dict, root: Path, page: Path, view, report: dict | None)
                ("items_blocked", "items blocked", s["items_blocked"], "bad"),
                ("files", "images", s["files"], ""), ("errors", "errors", s["errors"], "bad"),
                ("warnings", "findings to look at", s["warnings"], "warn")]
-    loose = [f for f in validation["findings"] if not f.get("item")]
+    shown = {f"main/{m['name']}" for it in items for m in it["main"]}   # said under their item
+    loose = [f for f in validation["findings"] if not f.get("item") and f.get("file") not in shown]
     return {"listing": listing, "items": items, "loose": loose, "main": [m for ms in mains.values() for m in ms],
             "charts": colour_view.charts(root, report, corrected, previews, page.parent), "stamp": ""}
 
