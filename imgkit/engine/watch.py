@@ -303,9 +303,12 @@ class Watcher:
             self.known = {}
             self._walk(self.inbox)
         self.known = session.state.files()
+        done = [(s.item, s.idx) for s in session.state.sources().values() if s.status == "done"]
+        warnings = sheets.warnings(self.sheet, {item for item, _ in done}, done, profile=self.profile) \
+            if self.sheet is not None else []    # for the report only: a line per batch would repeat them
         summary = Summary(self.inbox, self.out, self.profile, list(self.outcomes.values()),
-                          time.monotonic() - self.started, gone=session.gone, renames=session.renames,
-                          command="watch", started=self.started_at)
+                          time.monotonic() - self.started, warnings=warnings, gone=session.gone,
+                          renames=session.renames, command="watch", started=self.started_at)
         try:
             session.report(summary)
         except OSError as exc:

@@ -188,6 +188,7 @@ def test_a_watch_page_reloads_itself_when_a_batch_lands_and_says_when_the_watch_
 
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     photo_set(inbox, 2, item="W1001", size=(900, 600))
+    (inbox / "items.csv").write_text("货号,品名\nW1001,帆布包\nW1999,还没拍\n", encoding="utf-8")
     watch = subprocess.Popen([sys.executable, "-m", "imgkit", "watch", str(inbox), "-o", str(out), "--settle", "0.3",
                               "--rescan", "1", "-j", "1"], cwd=ROOT, stdin=subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -208,6 +209,9 @@ def test_a_watch_page_reloads_itself_when_a_batch_lands_and_says_when_the_watch_
         assert tab.eval("document.querySelector('h1').textContent") == "imgkit watch of inbox → out"
         assert "reloads itself" in tab.eval("document.getElementById('live').textContent")
         assert tab.eval("document.querySelectorAll('figure').length") == 2
+        assert tab.eval("document.querySelector('#inputs .sheet li').textContent") == \
+            "items.csv line 3: item W1999 has no photos"
+        assert tab.eval("document.querySelector('.item .title').textContent") == "帆布包"
         tab.eval("window.keptSinceLoad = true")
         photo_set(inbox, 3, item="W1001", size=(900, 600), prefix="NEW_")    # a batch lands
         until("!window.keptSinceLoad && document.querySelectorAll('figure').length === 5", "the page to reload")
@@ -225,3 +229,38 @@ def test_a_watch_page_reloads_itself_when_a_batch_lands_and_says_when_the_watch_
         if watch.poll() is None:
             watch.kill()
             watch.wait()
+
+
+def test_validate_html_shows_main_images_under_their_item(tmp_path):
+    from tests.conftest import copy_samples
+
+    shoot, out = copy_samples(tmp_path / "shoot"), tmp_path / "out"
+    assert run_cli("build", shoot, "-o", out, "-j", "2").exit_code == 0
+    (out / "main").mkdir()
+    made = run_cli("main-image", "--logo", ROOT / "profiles" / "assets" / "sample-logo.png",
+                   "--company", "禾木家居生活馆", "--copy", "正品保障 7天退换", "--bg", "#1f4e8c",
+                   "-o", out / "main" / "A1001-main.png")
+    assert made.exit_code == 0, made.output
+    page = tmp_path / "check" / "validate.html"
+    page.parent.mkdir()
+    assert run_cli("validate", out, "--html", page).exit_code == 0
+    tab = Tab(tmp_path)
+    try:
+        tab.open(page)
+        probe = json.loads(tab.eval("""(async () => {
+          const imgs = Array.from(document.images);
+          imgs.forEach(i => { i.loading = 'eager'; });
+          await Promise.all(imgs.map(i => (i.complete && i.naturalWidth) ? 0 :
+              new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); })));
+          const main = document.querySelector('.item[data-item=A1001] .main img');
+          return JSON.stringify({h1: document.querySelector('h1').textContent, main: main && main.naturalWidth,
+              text: document.querySelector('.item[data-item=A1001] .main').textContent,
+              broken: imgs.filter(i => !i.naturalWidth).length, loose: document.querySelectorAll('#loose').length,
+              runTags: document.querySelectorAll('.tag.processed, .tag.replaced').length});
+        })()"""))
+        assert tab.errors() == []
+        assert probe["h1"] == "imgkit validate of out" and probe["broken"] == 0
+        assert probe["main"] == 400 and "A1001-main.png" in probe["text"] and "main.measure" in probe["text"]
+        assert probe["loose"] == 0 and probe["runTags"] == 0     # its findings said once; no run's badges
+    finally:
+        tab.close()
