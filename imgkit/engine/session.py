@@ -37,6 +37,7 @@ from imgkit.errors import ConfigError, OutputError
 from imgkit.outcome import Outcome
 from imgkit.profile import Profile
 from imgkit.report.report_json import read_report, write_report
+from imgkit.store.files import remove_temps
 from imgkit.store.history import recover
 from imgkit.store.lock import forget_inherited, locked
 from imgkit.store.state import State
@@ -148,6 +149,8 @@ class Session:
             self.staging.mkdir(parents=True)
             for line in recover(self.out, self.state):   # an operation a killed run left half done
                 self.on_event("warning", line)
+            for folder in (self.out, self.out / "calibration"):   # a report or calibration being written
+                remove_temps(folder)
         except (OSError, sqlite3.Error) as exc:
             self._lock.__exit__(None, None, None)
             why = _ENOSPC if disk_full(self.out) else getattr(exc, "strerror", None) or exc
