@@ -14,6 +14,9 @@ from imgkit.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 SAMPLES = ROOT / "samples" / "inbox"
+#: what the sample shoot holds so that the first run shows the whole job: the product sheet and
+#: A1001's colour chart. Tests written for its 17 plain photos (and notes.txt) copy it without them.
+SAMPLE_EXTRAS = ("items.csv", "colorchecker.jpg")
 WATERMARK = ROOT / "profiles" / "assets" / "watermark.png"
 CORPUS = Path(__import__("os").environ.get("IMGKIT_CORPUS", ROOT.parent / "shared" / "corpus"))
 
@@ -41,6 +44,13 @@ def _toml(value) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     return str(value)
+
+
+def copy_samples(dst: Path, folder: str = "") -> Path:
+    """The sample shoot, or one of its folders, copied to ``dst`` without ``SAMPLE_EXTRAS``:
+    the 17 photos and notes.txt, as the tests written for them expect."""
+    shutil.copytree(SAMPLES / folder, dst, ignore=shutil.ignore_patterns(*SAMPLE_EXTRAS))
+    return dst
 
 
 def photo_set(src: Path, count: int, *, per_item: int | None = None, item: str = "P",
@@ -81,10 +91,8 @@ def cli():
 
 @pytest.fixture
 def shoot(tmp_path) -> Path:
-    """A copy of the shipped sample shoot."""
-    dst = tmp_path / "shoot"
-    shutil.copytree(SAMPLES, dst)
-    return dst
+    """A copy of the shipped sample shoot's photos (and notes.txt), without its sheet and chart."""
+    return copy_samples(tmp_path / "shoot")
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,9 @@ from imgkit.imaging.text import check_profile_text
                    "[default: SRC/items.csv].")
 @click.option("--prune", is_flag=True,
               help="Retire published images whose source is gone: their files go to history, the item closes up.")
-@click.option("--json", "as_json", is_flag=True, help="Print every output and rejection as JSON on stdout.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the report (every input and what became of it) as JSON on stdout, and the "
+                   "per-file lines and the summary on stderr.")
 def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: str,
           scheduler: str | None, calibration: Path | None, items: Path | None, prune: bool, as_json: bool) -> None:
     """Process a shoot folder: name, size, watermark; keep the raw originals.
@@ -49,30 +51,20 @@ def build(src: Path, out: Path | None, profile_spec: str, jobs: int, executor: s
     Example: imgkit build shoot/ -o listing/ -j 4
     """
     from imgkit.engine.session import build as run_build
-    from imgkit.report.progress import Progress
+    from imgkit.report.progress import Progress, summary_line
     from imgkit.report.report_json import to_json
 
     with exit_codes():
         parent_exists(out, "-o")
         prof = profiles.load(profile_spec)
         check_profile_text(prof)   # the watermark text and labels can be drawn, before anything is written
-        with Progress(sys.stderr) as progress:
+        with Progress(sys.stdout, sys.stderr, json_mode=as_json) as progress:
             summary = run_build(src, out, prof, jobs=jobs, on_event=progress.event,
                                 executor=executor, scheduler=scheduler, calibration=calibration, items=items,
                                 prune=prune)
-    if as_json:
+    if as_json:   # stdout is only the JSON; the summary goes with the other lines, to stderr
         click.echo(to_json(summary))
-    c = summary.count
-    charts = f", {c('chart')} colour chart{'s' if c('chart') != 1 else ''}" if c("chart") else ""
-    replaced = f"{c('replaced')} replaced, " if c("replaced") else ""
-    gone = sum(not g.retired for g in summary.gone)
-    retired = len(summary.gone) - gone
-    charts += f", {gone} gone (kept; --prune retires them)" if gone else ""
-    charts += f", {retired} retired" if retired else ""
-    click.echo(f"imgkit: {c('processed')} processed, {replaced}{c('up_to_date')} up to date, "
-               f"{c('duplicate')} duplicate, {c('skipped')} skipped, {c('rejected')} rejected{charts}"
-               f" in {summary.elapsed:.1f} s"
-               f" -> {summary.out}", err=True)
+    click.echo(summary_line(summary), err=as_json)
     sys.exit(EXIT_OK if summary.ok else EXIT_FAILED)
 
 

@@ -63,11 +63,8 @@ def validate(target: Path, profile_spec: str | None, json_out: str | None, html_
         if json_out and json_out != "-":
             _write(Path(json_out), "--json", lambda: Path(json_out).write_text(text + "\n", encoding="utf-8"))
         if html_out:
-            from imgkit.report import html_page as report_html
-            rejections = _rejections(result.target) if result.tree == "build" else []
             page = html_out.resolve()
-            _write(html_out, "--html", lambda: report_html.write(page, report_html.view(
-                data, result.target, page, rejections=rejections, title=f"imgkit validation: {result.target.name}")))
+            _write(html_out, "--html", lambda: _write_page(page, data, result))
             click.echo(f"imgkit: report -> {page}", err=True)
     sys.exit(EXIT_OK if result.ok else EXIT_FAILED)
 
@@ -80,11 +77,15 @@ def _write(path: Path, option: str, write) -> None:
         raise ConfigError(f"{option} {path}: cannot write it ({exc.strerror or exc})") from None
 
 
-def _rejections(target: Path) -> list[dict]:
-    """The last build's rejected inputs, from its report.json (none when it is missing)."""
-    try:
-        report = json.loads((target / "report.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    return [{"source": f.get("source", ""), "reason": f.get("reason", "")}
-            for f in report.get("files", []) if f.get("status") == "rejected"]
+def _write_page(page: Path, data: dict, result) -> None:
+    """The visual report: validate's data, and for a build tree its state (what each image
+    carries, the calibrations) and its last run's inputs (report.json)."""
+    from imgkit.report import html_page
+    from imgkit.report.dashboard import validate_content
+    from imgkit.report.report_json import read_report
+    from imgkit.store.state import read_tree_view
+
+    build = result.tree == "build"
+    view = read_tree_view(result.target) if build else None
+    report = read_report(result.target) if build else None
+    html_page.write(page, validate_content(data, result.target, page, view, report))

@@ -47,8 +47,10 @@ def watch(inbox: Path, out: Path | None, profile_spec: str, polling: bool, poll_
 
     stop = threading.Event()
 
-    def log(text: str) -> None:
-        click.echo(f"{time.strftime('%H:%M:%S')} {text}", err=True)
+    def log(text: str, err: bool = True) -> None:
+        """What the watcher does (watching, the sheet read, the inbox lost) and errors: stderr;
+        per-file results and the closing summary: stdout. Every line with the time."""
+        click.echo(f"{time.strftime('%H:%M:%S')} {text}", err=err)
 
     def on_signal(signum, frame):
         if not stop.is_set():
@@ -62,11 +64,11 @@ def watch(inbox: Path, out: Path | None, profile_spec: str, polling: bool, poll_
         inbox, out = resolve_paths(inbox, out)
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
-        progress = Progress(sys.stderr, timestamps=True, bar=False)
+        progress = Progress(sys.stdout, sys.stderr, timestamps=True, bar=False)
         outcomes = Watcher(inbox, out, prof, jobs=jobs, polling=polling, settle=settle,
                            poll_interval=poll_interval, rescan=rescan, log=log, on_event=progress.event,
                            prune=prune).run(stop)
     done = sum(o.status == "processed" for o in outcomes.values())
     bad = sum(o.status == "rejected" for o in outcomes.values())
-    log(f"stopped: {done} processed, {bad} rejected in this session")
+    log(f"stopped: {done} processed, {bad} rejected in this session", err=False)
     sys.exit(EXIT_OK)

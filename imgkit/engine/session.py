@@ -36,8 +36,9 @@ from imgkit.engine.work import Job, Result, finish, process
 from imgkit.errors import ConfigError, OutputError
 from imgkit.outcome import Outcome
 from imgkit.profile import Profile
-from imgkit.report.report_json import write_report
+from imgkit.report.report_json import read_report, write_report
 from imgkit.store import tree_profile
+from imgkit.store.files import remove_temps
 from imgkit.store.history import recover
 from imgkit.store.lock import forget_inherited, locked
 from imgkit.store.state import State
@@ -68,6 +69,8 @@ class Summary:
     warnings: list[str] = field(default_factory=list)   # not failures: e.g. an item with no sheet row
     gone: list[Gone] = field(default_factory=list)
     renames: list[str] = field(default_factory=list)    # "A1001-06 -> A1001-05" (prune)
+    command: str = "build"                              # or "watch": what the report says it was
+    started: float = field(default_factory=time.time)   # epoch seconds (a watch: since when it runs)
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
@@ -148,6 +151,8 @@ class Session:
             for line in recover(self.out, self.state):   # an operation a killed run left half done
                 self.on_event("warning", line)
             tree_profile.record(self.out, self.profile)  # what validate judges this tree with
+            for folder in (self.out, self.out / "calibration"):   # a report or calibration being written
+                remove_temps(folder)
         except (OSError, sqlite3.Error) as exc:
             self._lock.__exit__(None, None, None)
             why = _ENOSPC if disk_full(self.out) else getattr(exc, "strerror", None) or exc
@@ -166,14 +171,17 @@ class Session:
             self._lock.__exit__(*exc)
 
     def report(self, summary: Summary) -> None:
-        """report.json, and report.html when due: the tree judged from its headers, with the
-        state read through this session's own connection."""
-        if write_report(summary):
+        """report.json, and report.html when due: the run, the tree judged from its headers
+        and the tree's state read through this session's own connection."""
+        previous = read_report(self.out)
+        report, due = write_report(summary, previous)
+        if due:
             # imported here: Pillow and numpy cost a run with nothing to do 0.2 s of start-up
             from imgkit.checks.validate import as_dict, validate
-            from imgkit.report.html_page import write_build_page
-            data = as_dict(validate(self.out, self.profile, pixels=False, jobs=1, view=self.state.view()))
-            write_build_page(summary, data)
+            from imgkit.report.dashboard import write_build_page
+            view = self.state.view()
+            data = as_dict(validate(self.out, self.profile, pixels=False, jobs=1, view=view))
+            write_build_page(report, data, self.out, view, previous)
 
     def run(self, candidates: list[Candidate], refusals: list[Refusal],
             sheet: ProductSheet | None = None, *, prune: bool | None = None) -> list[Outcome]:

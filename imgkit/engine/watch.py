@@ -30,6 +30,7 @@ from imgkit.engine.session import Session, Summary
 from imgkit.errors import ConfigError, OutputError
 from imgkit.outcome import Outcome
 from imgkit.profile import Profile
+from imgkit.report.html_page import write_live_stamp
 from imgkit.store.state import FileRow
 
 
@@ -82,6 +83,7 @@ class Watcher:
         self.inbox_id: tuple[int, int] | None = None
         self.next_rescan = 0.0
         self.started = time.monotonic()
+        self.started_at = time.time()
         self.sheet_path = inbox / profile.sheet.file if profile.sheet.file else None
         self.sheet: ProductSheet | None = None
         self.sheet_stamp: tuple[int, int] | None = None   # (size, mtime) of the sheet last read
@@ -117,6 +119,8 @@ class Watcher:
                     continue
                 stop.wait(0.1)
             self._stop_observer()
+            # a report.html open in a browser stops reloading itself and says the watch ended
+            write_live_stamp(self.out / "report.html", None, watching=False)
         return self.outcomes
 
     def _supervise(self) -> bool:
@@ -301,8 +305,12 @@ class Watcher:
             self.known = {}
             self._walk(self.inbox)
         self.known = session.state.files()
+        done = [(s.item, s.idx) for s in session.state.sources().values() if s.status == "done"]
+        warnings = sheets.warnings(self.sheet, {item for item, _ in done}, done, profile=self.profile) \
+            if self.sheet is not None else []    # for the report only: a line per batch would repeat them
         summary = Summary(self.inbox, self.out, self.profile, list(self.outcomes.values()),
-                          time.monotonic() - self.started, gone=session.gone, renames=session.renames)
+                          time.monotonic() - self.started, warnings=warnings, gone=session.gone,
+                          renames=session.renames, command="watch", started=self.started_at)
         try:
             session.report(summary)
         except OSError as exc:

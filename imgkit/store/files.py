@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -54,6 +55,20 @@ def _temp_beside(path: Path):
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.fchmod(fd, _MODE)
     return fd, Path(tmp)
+
+
+_TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")   # _temp_beside's names: .<name>.<8 random>.tmp
+
+
+def remove_temps(folder: Path) -> None:
+    """Delete what a killed ``atomic_write`` left in ``folder`` (its temporary files only)."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if _TEMP.match(entry.name) and entry.is_file():
+            entry.unlink(missing_ok=True)
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 
 import numpy as np
@@ -13,7 +12,7 @@ from PIL import Image
 from imgkit import profile as profiles
 from imgkit.detail import product_sheet as sheet
 from imgkit.errors import ConfigError
-from tests.conftest import SAMPLES, tree_hashes, write_profile
+from tests.conftest import copy_samples, tree_hashes, write_profile
 
 HEADER = "货号,品名,颜色,面料,尺码,尺寸,说明,卖点"
 ROW = "A1001,手绘骷髅摆件,象牙白,树脂,均码,长12×宽8×高9 cm,手工上色，每件花纹略有不同，请以实物为准。,{points}"
@@ -30,7 +29,7 @@ def shoot(tmp_path):
     """Two items of the sample shoot: A1001 (6 photos) and A1002 (5)."""
     src = tmp_path / "shoot"
     for item in ("A1001", "A1002"):
-        shutil.copytree(SAMPLES / item, src / item)
+        copy_samples(src / item, item)
     return src
 
 
@@ -120,7 +119,7 @@ def test_facts_panel_on_the_first_image_only(cli, shoot, plain, tmp_path):
     # another sheet, other text in the panel
     write_sheet(shoot / "items.csv", [ROW.format(points="").replace("手绘骷髅摆件", "树脂头骨模型 XL")])
     result = build(cli, shoot, out)
-    assert "1 processed, 10 up to date" in result.stderr
+    assert "1 processed, 10 up to date" in result.stdout
     other = pixels(out / "detail/A1001/A1001-01.jpg")
     rows = min(other.shape[0], first.shape[0])
     assert np.abs(other[base.shape[0]:rows] - first[base.shape[0]:rows]).max() > 100
@@ -163,7 +162,7 @@ def test_a_changed_sheet_rerenders_just_the_images_it_touches(cli, shoot, plain,
     before = tree_hashes(out / "detail")
     write_sheet(shoot / "items.csv", [ROW.format(points="眼窝|牙齿细节|侧面")])
     result = build(cli, shoot, out)
-    assert "1 processed, 10 up to date" in result.stderr
+    assert "1 processed, 10 up to date" in result.stdout
     after = tree_hashes(out / "detail")
     assert {k for k in after if after[k] != before[k]} == {"A1001/A1001-03.jpg"}
     # the sheet gone: every image as it is without one
@@ -220,5 +219,5 @@ def test_build_renders_the_description_page_when_the_profile_asks(cli, shoot, tm
     first = (out / "page/A1001/A1001-page-01.jpg").read_bytes()
     write_sheet(shoot / "items.csv", [ROW.format(points="眼窝|牙齿").replace("手绘骷髅摆件", "别的名字")])
     result = build(cli, shoot, out, "-p", prof)
-    assert "1 processed" in result.stderr
+    assert "1 processed" in result.stdout
     assert (out / "page/A1001/A1001-page-01.jpg").read_bytes() != first, "the heading follows the sheet"

@@ -5,13 +5,12 @@ line naming the file and line); selling points with no image to go on are a warn
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 
 import pytest
 from PIL import Image
 
-from tests.conftest import SAMPLES, tree_hashes, write_profile
+from tests.conftest import SAMPLES, copy_samples, tree_hashes, write_profile
 from tests.detail.test_product_sheet import HEADER, ROW, build, write_sheet
 from tests.test_table import workbook
 
@@ -20,8 +19,8 @@ from tests.test_table import workbook
 def shoot(tmp_path):
     """A1001 (6 photos) and item 1023, a number as item numbers often are (A1002's 5 photos)."""
     src = tmp_path / "shoot"
-    shutil.copytree(SAMPLES / "A1001", src / "A1001")
-    shutil.copytree(SAMPLES / "A1002", src / "1023")
+    copy_samples(src / "A1001", "A1001")
+    copy_samples(src / "1023", "A1002")
     return src
 
 

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from imgkit.store.lock import locked
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, copy_samples
 from tests.e2e.test_watch import Watch
 from tests.main_image.test_render import draw_logo
 
@@ -42,7 +42,7 @@ def one_line(stderr: str) -> str:
 def test_a_folder_that_does_not_exist_is_exit_2_and_never_created(cli, tmp_path, corpus, command, option, target):
     """``build -o missing/a/out``: OUT may be made, its parent is not (nor any folder above it)."""
     shoot = tmp_path / "shoot"
-    shutil.copytree(SAMPLES / "A1002", shoot / "A1002")
+    copy_samples(shoot / "A1002", "A1002")
     tree = tmp_path / "tree" / "A1002"
     tree.mkdir(parents=True)
     logo = draw_logo(tmp_path / "logo.png")
@@ -67,7 +67,7 @@ def test_a_folder_that_does_not_exist_is_exit_2_and_never_created(cli, tmp_path,
 
 def test_out_itself_is_made_when_its_parent_exists(cli, tmp_path):
     shoot = tmp_path / "shoot"
-    shutil.copytree(SAMPLES / "A1002", shoot / "A1002")
+    copy_samples(shoot / "A1002", "A1002")
     result = cli("build", shoot, "-o", tmp_path / "new-out", "-j", "1")
     assert result.exit_code == 0, result.stderr
     assert len(list((tmp_path / "new-out" / "detail" / "A1002").iterdir())) == 5
@@ -159,7 +159,7 @@ def test_main_image_usage_errors_exit_2_with_nothing_written(cli, tmp_path):
 
 def test_a_build_holding_out_is_named_with_its_pid_and_since_when(cli, tmp_path):
     shoot = tmp_path / "shoot"
-    shutil.copytree(SAMPLES / "A1002", shoot / "A1002")
+    copy_samples(shoot / "A1002", "A1002")
     out = tmp_path / "out"
     with locked(out / ".imgkit" / "lock", "build"):
         record = json.loads((out / ".imgkit" / "lock").read_text())
@@ -175,7 +175,7 @@ def test_a_build_holding_out_is_named_with_its_pid_and_since_when(cli, tmp_path)
 
 def test_a_watch_holding_out_is_named_and_the_advice_is_to_stop_it(tmp_path):
     inbox, out = tmp_path / "inbox", tmp_path / "out"
-    shutil.copytree(SAMPLES / "A1002", inbox / "A1002")
+    copy_samples(inbox / "A1002", "A1002")
     watch = Watch(inbox, out)
     try:
         watch.wait_for(r"processed: .*A1002-05", timeout=120)

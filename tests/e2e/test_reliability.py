@@ -63,7 +63,7 @@ def test_full_disk_stops_cleanly_and_the_next_run_completes(shoot, tmp_path):
         subprocess.run(["mount", "-o", "remount,size=64m", str(out)], check=True)
         again = imgkit("build", shoot, "-o", out, "-j", "2")
         assert again.returncode == 0, again.stderr
-        assert f"{17 - len(rows)} processed, {len(rows)} up to date" in again.stderr
+        assert f"{17 - len(rows)} processed, {len(rows)} up to date" in again.stdout
         assert len(outputs_complete(out)) == 2 * 17 + 2      # + report.json and report.html
     assert tree_hashes(shoot) == before
 
@@ -106,12 +106,12 @@ def test_a_source_deleted_between_scan_and_read(tmp_path):
     while not list((out / ".imgkit" / "staging").glob("*.detail.jpg")) and proc.poll() is None:
         time.sleep(0.005)
     (src / "IMG_0023.jpg").unlink()                  # gone before its turn came
-    _, err = proc.communicate(timeout=120)
+    said, err = proc.communicate(timeout=120)
     assert proc.returncode == 1 and "Traceback" not in err
-    assert f"rejected: {src / 'IMG_0023.jpg'}: I/O error: file disappeared before it could be read" in err
+    assert f"rejected: {src / 'IMG_0023.jpg'}: I/O error: file disappeared before it could be read" in said
     assert len(list((out / "detail" / "G1").iterdir())) == 23
     again = imgkit("build", src.parent, "-o", out)
-    assert again.returncode == 0 and "0 processed, 23 up to date" in again.stderr
+    assert again.returncode == 0 and "0 processed, 23 up to date" in again.stdout
 
 
 def test_odd_names_are_handled_and_nothing_is_written_outside_out(tmp_path):

@@ -22,39 +22,50 @@ MODES = [pytest.param([], id="native"), pytest.param(["--polling", "--poll-inter
 
 
 class Watch:
-    """A running `imgkit watch` whose stderr lines are collected as they come."""
+    """A running `imgkit watch` whose lines are collected as they come: ``lines``, its stdout
+    (the per-file results and the closing summary), and ``log``, its stderr (what the
+    watcher does, warnings and errors)."""
 
     def __init__(self, inbox: Path, out: Path, *extra: str, settle: float = 0.6):
         self.out = out
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "imgkit", "watch", str(inbox), "-o", str(out), "--settle", str(settle),
              "--rescan", "1", "-j", "2", *extra],
-            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        self.wait_for(r"watching ")
+        self.log: list[str] = []
+        self._readers = [threading.Thread(target=self._read, args=(stream, into), daemon=True)
+                         for stream, into in ((self.proc.stdout, self.lines), (self.proc.stderr, self.log))]
+        for reader in self._readers:
+            reader.start()
+        self.wait_for(r"watching ", where="err")
 
-    def _read(self) -> None:
-        for line in self.proc.stderr:
-            self.lines.append(line.rstrip("\n"))
+    @staticmethod
+    def _read(stream, into: list[str]) -> None:
+        for line in stream:
+            into.append(line.rstrip("\n"))
 
-    def count(self, pattern: str) -> int:
-        return sum(bool(re.search(pattern, line)) for line in list(self.lines))
+    def _of(self, where: str) -> list[str]:
+        return {"out": self.lines, "err": self.log, "both": self.lines + self.log}[where]
 
-    def wait_for(self, pattern: str, n: int = 1, timeout: float = 60) -> None:
+    def count(self, pattern: str, where: str = "out") -> int:
+        """Lines matching ``pattern`` on stdout (``where="out"``), stderr ("err") or either ("both")."""
+        return sum(bool(re.search(pattern, line)) for line in list(self._of(where)))
+
+    def wait_for(self, pattern: str, n: int = 1, timeout: float = 60, where: str = "out") -> None:
         deadline = time.monotonic() + timeout
-        while self.count(pattern) < n:
+        while self.count(pattern, where) < n:
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"waited for {n} x {pattern!r}; got {self.count(pattern)}:\n"
-                                     + "\n".join(self.lines[-30:]))
+                raise AssertionError(f"waited for {n} x {pattern!r} on {where}; got {self.count(pattern, where)}:\n"
+                                     + "\n".join(self._of("both")[-30:]))
             time.sleep(0.05)
 
     def stop(self) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         code = self.proc.wait(60)
-        self._reader.join(5)
+        for reader in self._readers:
+            reader.join(5)
         return code
 
 
@@ -94,7 +105,7 @@ def test_slow_copy_is_taken_once_and_only_when_complete(dirs, tmp_path, mode):
         w.wait_for(r"processed: .*slow\.jpg")
         time.sleep(2.5)                          # late events and rescans change nothing
         assert w.count(r"processed: .*slow\.jpg") == 1
-        assert w.count(r"rejected") == 0, w.lines
+        assert w.count(r"rejected", "both") == 0, w.lines + w.log
     finally:
         assert w.stop() == 0
     assert (out / "raw" / "A7" / "A7-01.jpg").read_bytes() == data
@@ -197,7 +208,7 @@ def test_one_watcher_per_out_and_sigterm_is_clean(dirs):
         assert "another imgkit" in second.stderr
     finally:
         assert w.stop() == 0
-    assert w.count(r"SIGTERM: finishing") == 1 and w.count(r"stopped: 0 processed") == 1
+    assert w.count(r"SIGTERM: finishing", "err") == 1 and w.count(r"stopped: 0 processed") == 1
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -206,9 +217,9 @@ def test_inbox_deleted_and_recreated_is_watched_again(dirs, mode):
     w = Watch(inbox, out, *mode)
     try:
         shutil.rmtree(inbox)
-        w.wait_for(r"is unavailable")
+        w.wait_for(r"is unavailable", where="err")
         inbox.mkdir()
-        w.wait_for(r"is back|was replaced")
+        w.wait_for(r"is back|was replaced", where="err")
         photos(inbox / "F1", 1)
         w.wait_for(r"processed: .*F1")
     finally:
@@ -244,7 +255,8 @@ def test_a_changed_product_sheet_rerenders_just_the_images_it_touches(dirs, mode
     w = Watch(inbox, out, *mode)
     try:
         w.wait_for(r"processed: ", n=4)
-        assert w.count(r"product sheet items.csv: 1 items") == 1 and w.count(r"skipped: .*items\.csv") == 0
+        assert w.count(r"product sheet items.csv: 1 items", "err") == 1
+        assert w.count(r"skipped: .*items\.csv", "both") == 0
         first = (out / "detail" / "S1" / "S1-01.jpg").read_bytes()
         # Excel in China saves GBK; the caption of 03 changes, 02 stays
         (inbox / "items.csv").write_bytes("货号,品名,卖点\nS1,亚麻衬衫,领口|下摆\n".encode("gbk"))
@@ -255,7 +267,7 @@ def test_a_changed_product_sheet_rerenders_just_the_images_it_touches(dirs, mode
         # the sheet deleted: captions and facts go, the images are re-rendered plain
         decorated = (out / "detail" / "S1" / "S1-02.jpg").read_bytes()
         (inbox / "items.csv").unlink()
-        w.wait_for(r"product sheet items\.csv removed")
+        w.wait_for(r"product sheet items\.csv removed", where="err")
         w.wait_for(r"processed: .*S1/IMG_0000\.jpg", n=2, timeout=60)
         w.wait_for(r"processed: .*S1/IMG_0001\.jpg", n=2, timeout=60)
         time.sleep(1.5)

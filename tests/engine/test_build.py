@@ -25,8 +25,8 @@ def test_sample_shoot_becomes_named_710px_images(cli, shoot, tmp_path):
     out = tmp_path / "out"
     result = build(cli, shoot, out)
     assert result.exit_code == 0, result.output
-    assert "17 processed, 0 up to date, 0 duplicate, 1 skipped, 0 rejected" in result.stderr
-    assert "skipped: " in result.stderr and "notes.txt: not an image (.txt)" in result.stderr
+    assert "17 processed, 0 up to date, 0 duplicate, 1 skipped, 0 rejected" in result.stdout
+    assert "skipped: " in result.stdout and "notes.txt: not an image (.txt)" in result.stdout
     for item, n in ITEMS.items():
         names = sorted(p.name for p in (out / "detail" / item).iterdir())
         assert names == [f"{item}-{i:02d}.jpg" for i in range(1, n + 1)]
@@ -80,7 +80,7 @@ def test_rerun_does_no_work(cli, shoot, tmp_path):
     stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*.jpg")}
     result = build(cli, shoot, out)
     assert result.exit_code == 0
-    assert "0 processed, 17 up to date, 0 duplicate, 1 skipped, 0 rejected" in result.stderr
+    assert "0 processed, 17 up to date, 0 duplicate, 1 skipped, 0 rejected" in result.stdout
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*.jpg")} == stamps
 
 
@@ -91,7 +91,7 @@ def test_new_photo_takes_next_free_index_and_nothing_renumbers(cli, shoot, tmp_p
     # a new photo whose name sorts first still goes to the end
     Image.open(DATA / "sharp__Landscape_1.jpg").resize((1200, 900)).save(shoot / "A1002" / "aaa-new.jpg", quality=90)
     result = build(cli, shoot, out)
-    assert "1 processed, 17 up to date" in result.stderr
+    assert "1 processed, 17 up to date" in result.stdout
     assert (out / "detail" / "A1002" / "A1002-06.jpg").exists()
     assert (out / "detail" / "A1002" / "A1002-01.jpg").read_bytes() == first
 
@@ -109,7 +109,7 @@ def test_same_bytes_under_two_names_processed_once(cli, shoot, tmp_path):
     # and a copy added later is a duplicate too
     shutil.copy(shoot / "A1001" / "IMG_0420.JPG", shoot / "A1001" / "again.jpg")
     result = build(cli, shoot, out)
-    assert "0 processed, 17 up to date, 2 duplicate" in result.stderr
+    assert "0 processed, 17 up to date, 2 duplicate" in result.stdout
 
 
 def test_changed_profile_rerenders_under_the_same_names(cli, shoot, tmp_path):
@@ -119,7 +119,7 @@ def test_changed_profile_rerenders_under_the_same_names(cli, shoot, tmp_path):
     before = (out / "detail" / "A1003" / "A1003-01.jpg").read_bytes()
     other = write_profile(tmp_path / "tl.toml", watermark={"position": "top-left"})
     result = build(cli, shoot, out, "-p", other)
-    assert "17 processed, 0 up to date" in result.stderr
+    assert "17 processed, 0 up to date" in result.stdout
     assert sorted(p.relative_to(out) for p in out.rglob("*.jpg")) == names
     assert (out / "detail" / "A1003" / "A1003-01.jpg").read_bytes() != before
 
@@ -129,7 +129,7 @@ def test_deleted_output_is_made_again(cli, shoot, tmp_path):
     build(cli, shoot, out)
     (out / "detail" / "A1001" / "A1001-04.jpg").unlink()
     result = build(cli, shoot, out)
-    assert "1 processed, 16 up to date" in result.stderr
+    assert "1 processed, 16 up to date" in result.stdout
     assert (out / "detail" / "A1001" / "A1001-04.jpg").exists()
 
 
@@ -157,7 +157,7 @@ def test_bad_inputs_are_rejected_one_line_each_and_the_rest_done(cli, shoot, tmp
     out = tmp_path / "out"
     result = build(cli, shoot, out)
     assert result.exit_code == 1
-    rejected = [line for line in result.stderr.splitlines() if line.startswith("rejected: ")]
+    rejected = [line for line in result.stdout.splitlines() if line.startswith("rejected: ")]
     assert len(rejected) == 5, rejected
     text = "\n".join(rejected)
     assert "broken.jpg: truncated or corrupt image data" in text
@@ -165,11 +165,11 @@ def test_bad_inputs_are_rejected_one_line_each_and_the_rest_done(cli, shoot, tmp
     assert "IMG_0001.jpg: no item number" in text
     assert "COM1/x.jpg: item number 'COM1' is a reserved device name" in text
     assert "small.jpg: narrower than 710 px" in text
-    assert "junk" not in result.stderr and ".part" not in result.stderr and "DS_Store" not in result.stderr
+    assert "junk" not in result.output and ".part" not in result.output and "DS_Store" not in result.output
     assert len(list((out / "detail" / "A1002").iterdir())) == 5
     # a re-run reports them again (from the state) and still exits 1
     again = build(cli, shoot, out)
-    assert again.exit_code == 1 and "0 processed, 17 up to date, 0 duplicate, 1 skipped, 5 rejected" in again.stderr
+    assert again.exit_code == 1 and "0 processed, 17 up to date, 0 duplicate, 1 skipped, 5 rejected" in again.stdout
 
 
 def test_upscale_profile_takes_narrow_sources(cli, shoot, tmp_path):
@@ -224,7 +224,7 @@ def test_master_and_backup(cli, shoot, tmp_path):
         assert mirror.read_bytes() == raw.read_bytes()
     shutil.rmtree(tmp_path / "bk" / "A1002")
     result = build(cli, shoot, out, "-p", prof)
-    assert "5 processed, 12 up to date" in result.stderr
+    assert "5 processed, 12 up to date" in result.stdout
     assert len(list((tmp_path / "bk" / "A1002").iterdir())) == 5
 
 

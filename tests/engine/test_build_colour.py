@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import SAMPLES
+from tests.conftest import copy_samples
 
 
 @pytest.fixture
@@ -19,8 +19,8 @@ def chart_photo(corpus):
 
 def shoot_with(tmp_path, chart=None, where="A1002/colorchecker.jpg"):
     src = tmp_path / "shoot"
-    shutil.copytree(SAMPLES / "A1002", src / "A1002")
-    shutil.copytree(SAMPLES / "A1001", src / "A1001")
+    copy_samples(src / "A1002", "A1002")
+    copy_samples(src / "A1001", "A1001")
     if chart is not None:
         (src / where).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(chart, src / where)
@@ -58,7 +58,7 @@ def test_a_chart_in_an_item_folder_calibrates_that_item(cli, tmp_path, chart_pho
     rows = dict(db.execute("SELECT item, max(delta_e) FROM sources GROUP BY item").fetchall())
     assert rows["A1002"] == pytest.approx(cal["mean_after"]) and rows["A1001"] is None
     again = cli("build", src, "-o", out, "-j", "1")
-    assert "0 processed, 11 up to date" in again.stderr
+    assert "0 processed, 11 up to date" in again.stdout
 
 
 def test_a_session_chart_calibrates_every_item_and_a_late_chart_rerenders(cli, tmp_path, chart_photo):
@@ -70,7 +70,7 @@ def test_a_session_chart_calibrates_every_item_and_a_late_chart_rerenders(cli, t
     shutil.copy(chart_photo, src / "_calibration" / "IMG_9000.jpg")
     result = cli("build", src, "-o", out, "-j", "1")
     assert result.exit_code == 0, result.stderr
-    assert "11 processed, 0 up to date" in result.stderr and "calibrates the session" in result.stderr
+    assert "11 processed, 0 up to date" in result.stdout and "calibrates the session" in result.stdout
     assert sorted(p.name for p in (out / "detail" / "A1001").iterdir()) == [f"A1001-{i:02d}.jpg" for i in range(1, 7)]
     assert np.abs(pixels(out / "detail/A1001/A1001-01.jpg") - before).mean() > 1.0
 
@@ -80,9 +80,9 @@ def test_a_chart_photo_without_a_chart_is_rejected_and_photos_go_uncorrected(cli
                      where="A1002/chart.jpg")
     result = cli("build", src, "-o", tmp_path / "out", "-j", "1")
     assert result.exit_code == 1
-    assert f"rejected: {src / 'A1002' / 'chart.jpg'}: colour chart: " in result.stderr
-    assert "no colour chart found" in result.stderr
-    assert "11 processed" in result.stderr
+    assert f"rejected: {src / 'A1002' / 'chart.jpg'}: colour chart: " in result.stdout
+    assert "no colour chart found" in result.stdout
+    assert "11 processed" in result.stdout
     assert not (tmp_path / "out" / "calibration").exists() or \
         not list((tmp_path / "out" / "calibration").glob("*-chart*")), "a rejected chart photo is not kept"
 
@@ -255,7 +255,7 @@ def test_a_chart_photo_is_mirrored_to_the_backup(cli, tmp_path, chart_photo):
     assert chart_of(json.loads(result.stdout))["outputs"] == {"original": f"calibration/{name}", "backup": str(mirror)}
     st = mirror.stat()
     again = cli("build", src, "-o", out, "-j", "1", "-p", prof)
-    assert again.exit_code == 0 and "0 processed, 11 up to date" in again.stderr
+    assert again.exit_code == 0 and "0 processed, 11 up to date" in again.stdout
     assert (mirror.stat().st_ino, mirror.stat().st_mtime_ns) == (st.st_ino, st.st_mtime_ns)
     mirror.unlink()   # a missing backup copy is made again
     again = cli("build", src, "-o", out, "-j", "1", "-p", prof)

@@ -31,7 +31,7 @@ def test_dask_gives_the_same_bytes_as_the_local_pool(cli, shoot, tmp_path, clust
     dask = cli("build", shoot, "-o", tmp_path / "dask", "--executor", "dask", "--scheduler", cluster.scheduler_address)
     assert local.exit_code == dask.exit_code == 1            # the bad input, rejected alike
     line = f"rejected: {shoot / 'A1002' / 'broken.jpg'}: truncated or corrupt image data"
-    assert line in local.stderr and line in dask.stderr
+    assert line in local.stdout and line in dask.stdout
     assert outputs(tmp_path / "dask") == outputs(tmp_path / "local")
     assert len(outputs(tmp_path / "dask")) == 34
 
@@ -39,7 +39,7 @@ def test_dask_gives_the_same_bytes_as_the_local_pool(cli, shoot, tmp_path, clust
 def test_dask_without_scheduler_starts_a_local_cluster(cli, shoot, tmp_path):
     result = cli("build", shoot, "-o", tmp_path / "out", "--executor", "dask", "-j", "2")
     assert result.exit_code == 0, result.stderr
-    assert "17 processed" in result.stderr
+    assert "17 processed" in result.stdout
 
 
 def test_a_worker_killed_mid_run_costs_nothing(cli, tmp_path, cluster):
@@ -68,7 +68,7 @@ def test_a_worker_killed_mid_run_costs_nothing(cli, tmp_path, cluster):
     client.close()
     assert killed, "no worker was killed"
     assert result.exit_code == 0, result.stderr
-    assert "30 processed, 0 up to date, 0 duplicate" in result.stderr
+    assert "30 processed, 0 up to date, 0 duplicate" in result.stdout
     names = sorted(p.name for p in (out / "detail" / "K9").iterdir())
     assert names == [f"K9-{i:02d}.jpg" for i in range(1, 31)]
     for p in (out / "detail" / "K9").iterdir():

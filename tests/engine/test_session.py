@@ -18,10 +18,10 @@ def test_a_worker_killed_by_a_decoder_costs_only_that_file(cli, shoot, tmp_path,
     monkeypatch.setattr(imaging, "decode", crashing)  # inherited by the forked workers
     result = cli("build", shoot, "-o", tmp_path / "out", "-j", "2")
     assert result.exit_code == 1
-    rejected = [line for line in result.stderr.splitlines() if line.startswith("rejected: ")]
+    rejected = [line for line in result.stdout.splitlines() if line.startswith("rejected: ")]
     assert rejected == [f"rejected: {shoot / 'A1002' / 'shoe-3.jpg'}: "
                         "the decoder crashed on this file (worker process died)"]
-    assert "16 processed" in result.stderr
+    assert "16 processed" in result.stdout
     assert len(list((tmp_path / "out" / "detail").rglob("*.jpg"))) == 16
 
 

@@ -52,8 +52,8 @@ def test_a_removed_photo_is_reported_gone_kept_then_pruned_and_undo_puts_it_back
 
     kept = build(cli, src, out)
     assert kept.exit_code == 0
-    assert f"gone: C1001-05 (source {photos[4]})" in kept.stderr
-    assert "1 gone (kept; --prune retires them)" in kept.stderr
+    assert f"gone: C1001-05 (source {photos[4]})" in kept.stdout
+    assert "1 gone (kept; --prune retires them)" in kept.stdout
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["gone"] == [{"item": "C1001", "index": 5, "output": "detail/C1001/C1001-05.jpg",
                                "source": str(photos[4]), "retired": False}]
@@ -61,7 +61,7 @@ def test_a_removed_photo_is_reported_gone_kept_then_pruned_and_undo_puts_it_back
 
     pruned = build(cli, src, out, "--prune")
     assert pruned.exit_code == 0, pruned.stderr
-    assert "renamed: C1001-06 -> C1001-05" in pruned.stderr and "1 retired" in pruned.stderr
+    assert "renamed: C1001-06 -> C1001-05" in pruned.stdout and "1 retired" in pruned.stdout
     assert names(out / "detail" / "C1001") == [f"C1001-0{i}.jpg" for i in range(1, 6)]
     # renamed, not re-encoded: nothing is drawn by index on these images
     assert digest(out / "detail" / "C1001" / "C1001-05.jpg") == before["detail"]["C1001/C1001-06.jpg"]
@@ -74,7 +74,7 @@ def test_a_removed_photo_is_reported_gone_kept_then_pruned_and_undo_puts_it_back
     assert json_report["renamed"] == ["C1001-06 -> C1001-05"] and json_report["gone"][0]["retired"] is True
 
     again = build(cli, src, out, "--prune")
-    assert again.exit_code == 0 and "5 up to date" in again.stderr and "gone" not in again.stderr
+    assert again.exit_code == 0 and "5 up to date" in again.stdout and "gone" not in again.output
 
     undone = cli("undo", out, "C1001")
     assert undone.exit_code == 0, undone.stderr
@@ -93,14 +93,14 @@ def test_a_reshot_photo_replaces_its_slot_under_the_same_names_and_undo_takes_it
 
     result = build(cli, src, out)
     assert result.exit_code == 0, result.stderr
-    assert f"replaced: {photos[0]} -> detail/B1002/B1002-01.jpg" in result.stderr
-    assert "1 replaced" in result.stderr
+    assert f"replaced: {photos[0]} -> detail/B1002/B1002-01.jpg" in result.stdout
+    assert "1 replaced" in result.stdout
     assert names(out / "detail" / "B1002") == ["B1002-01.jpg", "B1002-02.jpg", "B1002-03.jpg"]
     assert (out / "raw" / "B1002" / "B1002-01.jpg").read_bytes() == photos[0].read_bytes()
     after = tree_hashes(out / "detail")
     assert [k for k in after if after[k] != before["detail"][k]] == ["B1002/B1002-01.jpg"]
     assert history_files(out).get(hashlib.sha256(old_raw).hexdigest()) == 1, "the previous raw is in history"
-    assert "up to date" in build(cli, src, out).stderr
+    assert "up to date" in build(cli, src, out).stdout
 
     assert cli("undo", out).exit_code == 0
     assert {"detail": tree_hashes(out / "detail"), "raw": tree_hashes(out / "raw")} == before
@@ -120,7 +120,7 @@ def test_the_same_photo_in_two_items_is_published_in_both_and_twice_in_one_item_
     assert names(out / "detail" / "D1002") == ["D1002-01.jpg", "D1002-02.jpg", "D1002-03.jpg"]
     assert (out / "raw" / "D1001" / "D1001-03.jpg").read_bytes() == guide.read_bytes()
     assert (out / "raw" / "D1002" / "D1002-01.jpg").read_bytes() == guide.read_bytes()   # IMG_9 before X_0000
-    assert f"duplicate: {src / 'D1001' / 'IMG_9_size copy.jpg'}" in result.stderr
+    assert f"duplicate: {src / 'D1001' / 'IMG_9_size copy.jpg'}" in result.stdout
 
 
 def test_a_photo_moved_to_another_item_is_published_there_and_gone_from_the_first(cli, tmp_path):
@@ -131,13 +131,13 @@ def test_a_photo_moved_to_another_item_is_published_there_and_gone_from_the_firs
     moved = (src / "C1001" / "IMG_0001.jpg").rename(src / "C1002" / "IMG_0001.jpg")
     result = build(cli, src, out)
     assert result.exit_code == 0, result.stderr
-    assert f"processed: {moved} -> detail/C1002/C1002-04.jpg" in result.stderr
-    assert f"gone: C1001-02 (source {src / 'C1001' / 'IMG_0001.jpg'})" in result.stderr
+    assert f"processed: {moved} -> detail/C1002/C1002-04.jpg" in result.stdout
+    assert f"gone: C1001-02 (source {src / 'C1001' / 'IMG_0001.jpg'})" in result.stdout
     assert (out / "raw" / "C1002" / "C1002-04.jpg").read_bytes() == moved.read_bytes()
     # and a photo renamed within its item keeps its slot
     renamed = (src / "C1002" / "K_0000.jpg").rename(src / "C1002" / "front.jpg")
     again = build(cli, src, out)
-    assert "0 processed" in again.stderr and "gone: C1002" not in again.stderr
+    assert "0 processed" in again.stdout and "gone: C1002" not in again.output
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert {f["source"]: f.get("index") for f in report["files"]}[str(renamed)] == 1
 
@@ -185,7 +185,7 @@ def test_renumber_by_an_explicit_order_moves_the_facts_panel_and_captions_with_t
     # the image now at 01 carries the panel: it is taller than the plain photo it was at 03
     with Image.open(out / "detail" / "E1001" / "E1001-01.jpg") as im:
         assert im.height > Image.open(out / "detail" / "E1001" / "E1001-03.jpg").height
-    assert "up to date" in build(cli, src, out).stderr and "processed: " not in build(cli, src, out).stderr
+    assert "up to date" in build(cli, src, out).stdout and "processed: " not in build(cli, src, out).output
     assert cli("undo", out, "E1001").exit_code == 0
     assert {"detail": tree_hashes(out / "detail"), "raw": tree_hashes(out / "raw")} == before
 
@@ -203,7 +203,7 @@ def test_items_are_the_nearest_item_folders_and_item_numbers_ignore_case(cli, tm
     assert names(out / "detail" / "A3001") == ["A3001-01.jpg", "A3001-02.jpg"]
     (src / "stray.jpg").write_bytes((SAMPLES / "A1002" / "shoe-1.jpg").read_bytes())
     refused = build(cli, src, out)
-    assert refused.exit_code == 1 and f"rejected: {src / 'stray.jpg'}: no item number" in refused.stderr
+    assert refused.exit_code == 1 and f"rejected: {src / 'stray.jpg'}: no item number" in refused.stdout
 
 
 def test_out_inside_src_or_src_inside_out_is_refused_and_nothing_written(cli, tmp_path):

@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from imgkit.cli import main
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, copy_samples
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -163,7 +163,7 @@ def open_page(page: Path, tmp_path: Path, shot: Path) -> tuple[dict, list[str]]:
 @pytest.fixture
 def shoot_with_a_bad_file(tmp_path) -> Path:
     shoot = tmp_path / "shoot"
-    shutil.copytree(SAMPLES, shoot)
+    copy_samples(shoot)
     data = (SAMPLES / "A1002" / "shoe-1.jpg").read_bytes()
     (shoot / "A1002" / "shoe-6.jpg").write_bytes(data[: len(data) // 3])  # truncated: rejected
     return shoot
@@ -190,7 +190,7 @@ def test_build_writes_a_report_that_chromium_renders(shoot_with_a_bad_file, tmp_
 
 def test_rebuild_makes_thumbnails_only_for_what_changed(tmp_path):
     shoot, out = tmp_path / "shoot", tmp_path / "out"
-    shutil.copytree(SAMPLES / "A1001", shoot / "A1001")
+    copy_samples(shoot / "A1001", "A1001")
     assert run_cli("build", shoot, "-o", out, "-j", "1").exit_code == 0
     before = {p.name: p.stat().st_mtime_ns for p in (out / ".imgkit" / "thumbs").iterdir()}
     (out / "detail" / "A1001" / "A1001-02.jpg").unlink()  # build makes it again
@@ -203,7 +203,7 @@ def test_rebuild_makes_thumbnails_only_for_what_changed(tmp_path):
 
 def test_validate_html_counts_match_its_json(tmp_path):
     shoot, out = tmp_path / "shoot", tmp_path / "out"
-    shutil.copytree(SAMPLES, shoot)
+    copy_samples(shoot)
     assert run_cli("build", shoot, "-o", out, "-j", "1").exit_code == 0
     (out / "detail" / "A1003" / "A1003-06.jpg").unlink()  # A1003 now has 5: still fine
     (out / "detail" / "A1002" / "A1002-05.jpg").unlink()  # A1002 now has 4: blocked

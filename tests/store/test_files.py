@@ -153,3 +153,17 @@ def test_copy_verified_refuses_a_copy_that_does_not_match_and_leaves_the_old_fil
     with pytest.raises(FileNotFoundError):
         copy_verified(tmp_path / "missing.jpg", tmp_path / "raw" / "other.jpg", wrong)
     assert sorted(p.name for p in dst.parent.iterdir()) == ["A1002-01.jpg"]
+
+
+def test_remove_temps_deletes_only_what_a_killed_atomic_write_left(tmp_path):
+    from imgkit.store.files import remove_temps
+    left = tmp_path / ".report.json.k3j_x9q2.tmp"          # mkstemp's name for report.json
+    left.write_bytes(b"half a report")
+    kept = [tmp_path / "notes.tmp", tmp_path / ".hidden.tmp", tmp_path / "report.json"]
+    for p in kept:
+        p.write_bytes(b"someone's")
+    (tmp_path / ".folder.abcdefgh.tmp").mkdir()              # not a file: left alone
+    remove_temps(tmp_path)
+    assert not left.exists() and all(p.read_bytes() == b"someone's" for p in kept)
+    assert (tmp_path / ".folder.abcdefgh.tmp").is_dir()
+    remove_temps(tmp_path / "missing")                       # a folder not there: nothing to do

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 
 import numpy as np
@@ -11,7 +10,7 @@ from PIL import Image
 
 from imgkit import profile as profiles
 from imgkit.detail.drawing import label_box
-from tests.conftest import SAMPLES, tree_hashes, write_profile
+from tests.conftest import copy_samples, tree_hashes, write_profile
 from tests.detail.test_product_sheet import ROW, write_sheet
 
 RED = np.array([0xC6, 0x28, 0x28])
@@ -22,7 +21,7 @@ def built(cli, tmp_path):
     """A1001 with a sheet row (facts + captions), A1002 without: built once."""
     src = tmp_path / "shoot"
     for item in ("A1001", "A1002"):
-        shutil.copytree(SAMPLES / item, src / item)
+        copy_samples(src / item, item)
     write_sheet(src / "items.csv", [ROW.format(points="眼窝|牙齿|侧面")])
     out = tmp_path / "out"
     result = cli("build", src, "-o", out, "-j", "2")
@@ -84,7 +83,7 @@ def test_undo_restores_the_exact_previous_bytes(cli, built):
     assert cli("mark", "--undo", out, "A1001").exit_code == 0
     assert tree_hashes(out / "detail") == before
     result = cli("build", src, "-o", out, "-j", "2")
-    assert "0 processed, 11 up to date" in result.stderr, "the state knows the images are plain again"
+    assert "0 processed, 11 up to date" in result.stdout, "the state knows the images are plain again"
     nothing = cli("mark", "--undo", out, "A1001")
     assert nothing.exit_code == 2 and "nothing to undo" in nothing.stderr
 
@@ -94,12 +93,12 @@ def test_a_later_build_keeps_the_mark(cli, built):
     assert cli("mark", out, "A1001", "--sold-out", "红色", "--indices", "3").exit_code == 0
     marked = tree_hashes(out / "detail")
     result = cli("build", src, "-o", out, "-j", "2")
-    assert "0 processed, 11 up to date" in result.stderr
+    assert "0 processed, 11 up to date" in result.stdout
     assert tree_hashes(out / "detail") == marked
     # the sheet changes that image's caption: it is rendered again, label included
     write_sheet(src / "items.csv", [ROW.format(points="眼窝|牙齿细节|侧面")])
     result = cli("build", src, "-o", out, "-j", "2")
-    assert "1 processed" in result.stderr
+    assert "1 processed" in result.stdout
     assert red_rows(pixels(out / "detail/A1001/A1001-03.jpg")) > 40, "the label is still there"
     assert red_rows(pixels(out / "detail/A1001/A1001-04.jpg")) == 0
 
