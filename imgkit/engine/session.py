@@ -196,6 +196,7 @@ class Session:
         found, chart_outcomes = charts.resolve([c for c in candidates if c.role == "chart"], self.out,
                                                self.profile, self.override)
         self.calibrations.update(found)
+        self.state.calibration_figures(charts.figures(self.calibrations))   # states from before schema 3
         outcomes += chart_outcomes
         calibration_for = partial(charts.for_item, self.calibrations)
         decorations = Decorations(self.profile, sheet, self.state.marks())

@@ -208,6 +208,7 @@ class Validate:
         0.01 <= v <= 1, "0.01..1 of the width")})
     require_facts: bool = False      # R7: the first image of every item carries the facts panel
     require_captions: bool = False   # R4: images 02..N carry a selling-point caption
+    require_chart: bool = False      # R8: a colour chart calibrated every image
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,8 @@ class Progress:
         if o.status == "chart":
             c = o.calibration
             self._line(f"chart: {o.source}: calibrates {o.item or 'the session'} ({c['method']}, "
-                       f"ΔE2000 mean {c['mean_before']:.1f} -> {c['mean_after']:.1f}, max {c['max_after']:.1f})")
+                       f"ΔE2000 mean {c['mean_before']:.1f} -> {c['mean_loo']:.1f} leave-one-out "
+                       f"({c['mean_after']:.1f} in-sample), max {c['max_loo']:.1f})")
         if o.status == "replaced":   # always said: a published image changed under its name
             self.done += 1
             self._line(f"replaced: {o.source} -> {o.outputs.get('detail')}")
