@@ -350,11 +350,14 @@ def input_lut(f: Fit) -> np.ndarray:
 
 
 #: (G, B, R) from (R, G, B): with a product, the cross terms RG, GB, BR in one pass
-_TURN = np.array([[0, 1, 0], [0, 0, 1], [1, 0, 0]], np.float32)
+TURN = np.array([[0, 1, 0], [0, 0, 1], [1, 0, 0]], np.float32)
 
 
-def apply(f: Fit, rgb) -> np.ndarray:
+def apply(f: Fit, rgb, *, out_lut: np.ndarray | None = None, out_top: float = 1.0) -> np.ndarray:
     """Correct a whole uint8 sRGB image (H, W, 3) in one vectorised pass; uint8 out.
+
+    ``out_lut`` and ``out_top``: an encode table covering linear 0..``out_top`` (a highlight
+    shoulder, :func:`imgkit.colour.highlights.shoulder_lut`) instead of plain clipping at 1.
 
     Matrix methods run as table → 3×3 transform → table (:func:`imgkit.core.colour.apply_lut_matrix`).
     The root-polynomial methods, per block of :data:`imgkit.core.colour.BLOCK` pixels in
@@ -365,15 +368,16 @@ def apply(f: Fit, rgb) -> np.ndarray:
     """
     arr = np.asarray(rgb)
     if not f.method.endswith("root-polynomial"):
-        return apply_lut_matrix(arr, input_lut(f), f.matrix)
+        return apply_lut_matrix(arr, input_lut(f), f.matrix, out_lut=out_lut, out_top=out_top)
     import cv2
 
     arr = _check_image(arr)
     img = np.ascontiguousarray(arr.reshape(-1, 1, 3))
     table = np.clip(input_lut(f), 0, None).astype(np.float32).reshape(1, 256, 3)
     scale = OUT_LUT_SIZE - 1
-    linear_terms = np.hstack([f.matrix[:, :3] * scale, np.full((3, 1), 0.5)])   # + 0.5: round, not truncate
-    root_terms = f.matrix[:, 3:] * scale
+    encode = OUT_LUT if out_lut is None else out_lut
+    linear_terms = np.hstack([f.matrix[:, :3] * scale / out_top, np.full((3, 1), 0.5)])   # + 0.5: round
+    root_terms = f.matrix[:, 3:] * scale / out_top
     out = np.empty(img.shape, np.uint8)
     k = min(BLOCK, len(img))
     lin, cross, acc, part = (np.empty((k, 1, 3), np.float32) for _ in range(4))
@@ -382,9 +386,9 @@ def apply(f: Fit, rgb) -> np.ndarray:
         n = e - s
         a, c, o, p, q = lin[:n], cross[:n], acc[:n], part[:n], codes[:n]
         a = cv2.LUT(img[s:e], table, dst=a)
-        c = cv2.sqrt(cv2.multiply(a, cv2.transform(a, _TURN, dst=c), dst=c), dst=c)
+        c = cv2.sqrt(cv2.multiply(a, cv2.transform(a, TURN, dst=c), dst=c), dst=c)
         o = cv2.add(cv2.transform(a, linear_terms, dst=o), cv2.transform(c, root_terms, dst=p), dst=o)
         np.clip(o, 0, scale, out=o)
         q[...] = o
-        np.take(OUT_LUT, q, out=out[s:e])
+        np.take(encode, q, out=out[s:e])
     return out.reshape(arr.shape)

@@ -231,6 +231,9 @@ class Session:
                     for o in publisher.publish(item, done.pop(item)):
                         outcomes.append(o)
                         self.on_event("outcome", o)
+                        for note in o.notes:   # a colour correction that still blows highlights
+                            if note.startswith("highlights:"):
+                                self.on_event("warning", f"{o.source}: {note}")
         finally:
             results.close()  # cancels the jobs not started
         self._gone(plan, decorations, prune)
