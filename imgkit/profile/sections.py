@@ -148,7 +148,8 @@ class MainImage:
 
 
 #: the fits of :mod:`imgkit.core.ccm` (its ``METHODS``; named here so profiles load without numpy)
-CCM_METHODS = ("diagonal", "matrix", "root-polynomial", "curve-matrix", "curve-root-polynomial")
+CCM_METHODS = ("diagonal", "matrix", "root-polynomial", "curve-matrix", "curve-root-polynomial", "gamma-matrix",
+               "gamma-root-polynomial")
 AUTO_WHITE_BALANCE = ("off", "gray-world", "bright-neutral")
 #: whose brightness a chart's correction keeps (:mod:`imgkit.colour.highlights` ``EXPOSURES``)
 EXPOSURES = ("auto", "chart", "photo")
