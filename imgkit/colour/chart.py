@@ -6,8 +6,10 @@ still give edges), groups regions of similar size that sit on a common lattice, 
 numbers them on that lattice by fitting a homography (any in-plane rotation, moderate
 perspective). Which lattice cell is which patch is then decided by the colours alone: each
 of the eight ways to lay the 6×4 chart on the lattice is scored by how well one 3×3 linear
-transform maps the sampled colours onto the reference (a cast or an exposure error is such
-a transform; a wrong patch order is not). A score too poor for any layout means no chart.
+transform maps the sampled colours onto the reference, the colours read through the best of
+a few camera responses (sRGB, a raw linear frame, plain gammas): a cast, an exposure error
+and a tone curve are explained so, a wrong patch order is not. A score too poor for any
+layout means no chart.
 
 Chart coordinates: column ``c`` 0..5, row ``r`` 0..3 in reading order (dark skin at
 row 0, column 0; black at row 3, column 5); a patch's centre is at ``(c + .5, r + .5)``
