@@ -19,7 +19,18 @@ import numpy as np
 from imgkit.colour import ccm, falloff
 from imgkit.colour import conversions as colour
 from imgkit.colour.calibration_file import Calibration, Patch
-from imgkit.colour.chart import ACCEPT_DE, COLS, ROWS, NoChartFound, Sample, find_chart, from_corners, sample_quads
+from imgkit.colour.chart import (
+    ACCEPT_DE,
+    COLS,
+    EDGE,
+    ROWS,
+    SAMPLE_HALF,
+    NoChartFound,
+    Sample,
+    find_chart,
+    from_corners,
+    sample_quads,
+)
 from imgkit.colour.reference import Reference, load_reference
 from imgkit.errors import ConfigError, Rejected
 from imgkit.imaging import codec as imaging
@@ -150,6 +161,19 @@ def fit_sample(sample: Sample, ref: Reference, *, sha: str = "", source: str = "
                                          sample.outlines[23][2], sample.outlines[18][3]], 1).tolist()
     return Calibration(fit=choice.fit, reference=ref.name, source_sha256=sha, patches=patches,
                        methods=methods_json, detection=detection, source=source, size=tuple(size))
+
+
+def patches_in(cal: Calibration, rgb: np.ndarray) -> np.ndarray:
+    """(N, 3) sRGB colours of the calibration's patches read again in ``rgb``: its chart photo
+    as rendered somewhere else at any size (the published 710 px image, say), to measure
+    the correction where it lands. Sampled like the chart photo (the inner square)."""
+    outlines = np.asarray(cal.detection.get("outlines", []), np.float64)
+    if outlines.shape != (len(cal.patches), 4, 2) or not cal.size[0]:
+        raise ValueError("the calibration records no patch outlines to sample again")
+    outlines = outlines * (rgb.shape[1] / cal.size[0])
+    centre = outlines.mean(1, keepdims=True)
+    inner = SAMPLE_HALF / (0.5 - EDGE) if cal.detection.get("how") != "boxes" else 0.6
+    return sample_quads(rgb, centre + (outlines - centre) * inner)[0]
 
 
 def profile_options(colour_section) -> dict:

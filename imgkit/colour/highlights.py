@@ -8,13 +8,14 @@ light, and a bright product photo goes to white. Two mechanisms, both set in ``[
 ``exposure``
     ``"chart"``: the correction as fitted, brightness included (right when the chart was
     shot with the photos, at their exposure). ``"photo"``: the colour from the chart, the
-    brightness as shot: the correction divided by its gain on the chart's greys
+    brightness as shot: the correction divided by its gain on the chart's brightest grey
     (:func:`exposure_gain`). ``"auto"`` (the default): per photo, the chart's brightness
-    unless it would take more than ``max_clip_growth`` of the photo into its highlights
-    (above the knee) beyond what was there as shot; then the brightness is lowered just
-    enough, and never below the photo's own.
+    unless it would take more than ``max_clip_growth`` of the photo past white beyond what
+    was clipped as shot (the photo is brighter than the chart was shot); then the
+    brightness is lowered just enough, and never below the photo's own.
 ``highlight_knee``
-    Corrected values (linear light) above the knee roll off smoothly instead of clipping:
+    Corrected values (linear light) above the knee (0.9: above the chart's white patch)
+    roll off smoothly instead of clipping:
     the photo's own white (255, 255, 255 as corrected) lands exactly on white, so a blown
     backdrop stays white and nothing below it is clipped (1 = plain clipping).
 
@@ -92,12 +93,12 @@ def _peaks(fit: ccm.Fit, rgb: np.ndarray) -> np.ndarray:
     return np.maximum(np.maximum(out[..., 0], out[..., 1]), out[..., 2]).ravel()
 
 
-def auto_factor(fit: ccm.Fit, rgb: np.ndarray, gain: float, max_growth: float, knee: float = 1.0) -> float:
+def auto_factor(fit: ccm.Fit, rgb: np.ndarray, gain: float, max_growth: float) -> float:
     """The largest brightness factor (≤ 1, ≥ the photo's own exposure ``1/gain``) at which the
-    correction takes at most ``max_growth`` more of the photo above ``knee`` (where highlights
-    roll off; with a knee of 1, where they clip) than the photo had there as shot."""
+    correction takes at most ``max_growth`` more of the photo past white than was clipped as
+    shot (what is left past white, the shoulder rolls in)."""
     floor = min(1.0, 1.0 / gain) if gain > 0 else 1.0
-    level = min(knee, _CLIP_LINEAR)
+    level = _CLIP_LINEAR
     peaks = _peaks(fit, rgb)
     if peaks.size == 0:
         return 1.0
@@ -144,7 +145,7 @@ def shoulder_for(fit: ccm.Fit, knee: float) -> tuple[np.ndarray | None, float]:
     return shoulder_lut(top, round(float(ends[1]), 4), knee), top
 
 
-def correct(rgb, cal, *, exposure: str = "auto", knee: float = 0.8,
+def correct(rgb, cal, *, exposure: str = "auto", knee: float = 0.9,
             max_growth: float = 0.02) -> tuple[np.ndarray, tuple[str, ...]]:
     """Apply calibration ``cal`` to a uint8 sRGB image (H, W, 3) with its highlights kept.
 
@@ -158,7 +159,7 @@ def correct(rgb, cal, *, exposure: str = "auto", knee: float = 0.8,
     factor = {"chart": 1.0, "photo": 1.0 / gain if gain > 0 else 1.0}.get(exposure)
     notes = []
     if factor is None:
-        factor = auto_factor(cal.fit, arr, gain, max_growth, knee)
+        factor = auto_factor(cal.fit, arr, gain, max_growth)
         if factor < 0.999:
             notes.append(f"exposure: the chart's brightness (greys ×{gain:.2f}) would clip this photo's highlights; "
                          f"×{gain * factor:.2f} used, the colour still from the chart")

@@ -171,11 +171,12 @@ class Colour:
     auto_white_balance: str = field(default="off", metadata={"check": lambda v: _check(
         v in AUTO_WHITE_BALANCE, " or ".join(repr(a) for a in AUTO_WHITE_BALANCE))})
     # highlights kept: the chart's brightness ("chart"), the photo's ("photo"), or per photo the
-    # chart's unless it would clip more than max_clip_growth of the photo ("auto")
+    # chart's unless it would take more than max_clip_growth of the photo past white ("auto")
     exposure: str = field(default="auto", metadata={"check": lambda v: _check(
         v in EXPOSURES, " or ".join(repr(a) for a in EXPOSURES))})
-    # corrected values (linear light) above this roll off instead of clipping; 1 = plain clipping
-    highlight_knee: float = field(default=0.8, metadata={"check": lambda v: _check(0.5 <= v <= 1, "0.5..1")})
+    # corrected values (linear light) above this roll off instead of clipping (0.9: the chart's
+    # white patch is not touched); 1 = plain clipping
+    highlight_knee: float = field(default=0.9, metadata={"check": lambda v: _check(0.5 <= v <= 1, "0.5..1")})
     # share of a photo the correction may newly clip before "auto" lowers the brightness and a
     # note (and a warning: line) says so
     max_clip_growth: float = field(default=0.02, metadata={"check": lambda v: _check(0 <= v <= 1, "0..1")})
