@@ -32,7 +32,8 @@ class FileFacts:
     camera_tags: tuple[str, ...] = ()
     decode_error: str | None = None
     watermark: object | None = None  # core.measure.Match, when searched
-    delta_e: float | None = None     # mean ΔE2000 after calibration recorded by build (R8)
+    delta_e: float | None = None     # the calibration's mean ΔE2000, leave-one-out, recorded by build (R8)
+    delta_e_fit: float | None = None  # and in-sample (the fit judged on the patches it saw)
     calibration: str | None = None
     decoration: dict | None = None   # what build drew on it (facts, caption, marks); None: unknown
     texts: tuple | None = None       # text_reading.TextLine values read by OCR; None: not read

@@ -9,7 +9,8 @@ watermark match) into the facts, so every rule is testable on values.
 Two plug points are named here for work landing in other issues:
 - ``MAIN_IMAGE_CHECKS``: functions ``(path, profile) -> list[Finding]`` run on each file under
   ``main/`` of a build tree (issue 4 provides ``check_main_image``; S1 is not judged here).
-- ``calibration_delta_e`` reads the ΔE2000 a build recorded per source (R8) from the facts.
+- ``calibration_delta_e`` reads the ΔE2000 a build recorded per source (R8) from the facts;
+  ``chart_missing`` what calibration it recorded (``[validate] require_chart``).
 """
 
 from __future__ import annotations
@@ -150,12 +151,29 @@ def colour_alpha(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
 
 
 def calibration_delta_e(rule: Rule, f: FileFacts, ctx: Context) -> Iterable[Finding]:
-    """R8: the mean ΔE2000 the build recorded after colour correction, against
-    ``[colour] max_delta_e``. Only a build tree's state knows it; nothing is guessed."""
+    """R8: the calibration's mean ΔE2000 leave-one-out (each chart patch predicted by a fit that
+    never saw it: what a colour the chart does not hold can expect), as the build recorded it,
+    against ``[colour] max_delta_e``. Only a build tree's state knows it; nothing is guessed."""
     limit = ctx.profile.colour.max_delta_e
     if f.delta_e is not None and f.delta_e > limit:
-        yield rule.at(f"colour calibration {f.calibration or ''} leaves mean ΔE2000 {f.delta_e:.2f}, "
-                      f"limit {limit:g}".replace("  ", " "), file=f.path, item=f.item)
+        fit = "" if f.delta_e_fit is None else f" ({f.delta_e_fit:.2f} in-sample)"
+        yield rule.at(f"colour calibration {f.calibration or ''} leaves mean ΔE2000 {f.delta_e:.2f} "
+                      f"leave-one-out{fit}, limit {limit:g}".replace("  ", " "), file=f.path, item=f.item)
+
+
+def chart_missing(rule: Rule, it: ItemFacts, ctx: Context) -> Iterable[Finding]:
+    """R8 with ``[validate] require_chart``: every image was corrected by a chart calibration,
+    as the build recorded it. A folder without a build state holds no such record."""
+    if not ctx.profile.validate.require_chart or not it.files:
+        return
+    if not ctx.has_state:
+        yield rule.at("no build state: nothing records that a colour chart calibrated these images", item=it.item)
+        return
+    bare = [f for f in it.files if f.calibration is None]
+    if bare:
+        names = ", ".join(f.path.rsplit("/", 1)[-1] for f in bare)
+        yield rule.at(f"no colour chart calibrated {len(bare)} of {len(it.files)} images ({names}): shoot the "
+                      f"chart with the item or the session", item=it.item)
 
 
 # --- file ---------------------------------------------------------------------------------
@@ -231,8 +249,10 @@ RULES: tuple[Rule, ...] = (
     Rule("colour.icc", ERROR, "no ICC profile other than sRGB", "file", colour_icc),
     Rule("colour.depth", ERROR, "8 bits per channel", "file", colour_depth),
     Rule("colour.alpha", ERROR, "no alpha channel in a JPEG file", "file", colour_alpha),
-    Rule("colour.delta_e", ERROR, "recorded calibration ΔE2000 within [colour] max_delta_e", "file",
+    Rule("colour.delta_e", ERROR, "recorded calibration ΔE2000 (leave-one-out) within [colour] max_delta_e", "file",
          calibration_delta_e),
+    Rule("colour.chart", ERROR, "with [validate] require_chart: a colour chart calibrated every image", "item",
+         chart_missing),
     Rule("facts.missing", ERROR, "with [validate] require_facts: the first image carries the facts panel", "file",
          facts_missing),
     Rule("caption.missing", ERROR, "with [validate] require_captions: images 02..N carry a caption", "file",

@@ -1,7 +1,7 @@
 """``imgkit validate``: measure every delivered file once, then run ``rules.RULES``.
 
 TARGET is a build tree (``detail/<ITEM>/<ITEM>-<NN>.jpg``; ``.imgkit/state.sqlite`` adds
-first-seen times and recorded calibration ΔE) or any folder of images made by hand
+first-seen times and recorded calibration ΔE, leave-one-out and in-sample) or any folder of images made by hand
 (``<ITEM>-<NN>.jpg`` directly in it or in ``<ITEM>/`` folders). Measuring (decode, EXIF,
 ICC, watermark match) is the only I/O; the rules judge the measured facts.
 """
@@ -87,7 +87,8 @@ def validate(target: Path, profile: Profile, *, pixels: bool = True, jobs: int =
         facts = inspect(path, rel, item, index, stem_ok, profile, mark=mark, pixels=pixels)
         rec = view.outputs.get(rel) if view else None
         if rec:
-            facts = replace(facts, calibration=rec[0], delta_e=rec[1], decoration=json.loads(rec[2] or "{}"))
+            facts = replace(facts, calibration=rec[0], delta_e=rec[1], decoration=json.loads(rec[2] or "{}"),
+                            delta_e_fit=view.fits.get(rel))
         return facts
 
     workers = jobs or min(8, os.cpu_count() or 1)
@@ -276,6 +277,8 @@ def as_dict(v: Validation) -> dict:
                 d["delta_e"] = round(f.delta_e, 2)
             if f.texts is not None:
                 d["text_read"] = [t.text for t in f.texts]
+            if f.delta_e_fit is not None:
+                d["delta_e_fit"] = round(f.delta_e_fit, 2)
             files.append({k: val for k, val in d.items() if val is not None})
         entry = {"item": it.item, "status": status_of(by_item.get(it.item, [])), "files": files}
         if it.first_seen is not None:

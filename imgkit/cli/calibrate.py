@@ -79,20 +79,26 @@ def falloff_line(slope) -> str:
 
 
 def table(cal) -> str:
-    """The per-patch table with mean and max, as printed by ``imgkit calibrate``."""
+    """The per-patch table with mean and max, as printed by ``imgkit calibrate``: patches
+    numbered 1–24 as on the chart, every patch counted in the mean and max (a clipped one is
+    marked: it was not fitted, so its ΔE after correction is also its held-out figure)."""
     tried = ", ".join(f"{m} {v['loo_mean']:.2f}" for m, v in cal.methods.items())
-    lines = [f"reference {cal.reference}, method {cal.fit.label} (leave-one-out mean: {tried})"]
+    s = cal.summary
+    lines = [f"reference {cal.reference}, method {cal.fit.label} (leave-one-out mean: {tried})",
+             f"calibration ΔE2000: {s['mean_loo']:.2f} leave-one-out (each patch predicted by a fit that never "
+             f"saw it), {s['mean_after']:.2f} in-sample"]
     if cal.fit.falloff is not None:
         lines.append(falloff_line(cal.fit.falloff))
+    if s["clipped"]:
+        lines.append(f"clipped, not fitted, counted (*): {', '.join(str(i + 1) for i in s['clipped'])}")
     lines += [f"{'#':>2}  {'patch':<22} {'x':>6} {'y':>6}  {'measured sRGB':<13}  "
               f"{'before':>6} {'after':>6} {'l-o-o':>6}"]
-    for p in cal.patches:
+    loo = cal.figures("delta_e_loo")
+    for p, held in zip(cal.patches, loo, strict=True):
         rgb = " ".join(f"{round(v):3d}" for v in p.measured_srgb)
-        loo = "" if math.isnan(p.delta_e_loo) else f"{p.delta_e_loo:6.2f}"
-        flag = "  clipped: not used" if p.clipped else ""
-        lines.append(f"{p.index:>2}  {p.name[:22]:<22} {p.centre[0]:6.0f} {p.centre[1]:6.0f}  {rgb:<13}  "
-                     f"{p.delta_e_before:6.2f} {p.delta_e_after:6.2f} {loo:>6}{flag}")
-    s = cal.summary
+        flag = "* clipped" if p.clipped else ""
+        lines.append(f"{p.index + 1:>2}  {p.name[:22]:<22} {p.centre[0]:6.0f} {p.centre[1]:6.0f}  {rgb:<13}  "
+                     f"{p.delta_e_before:6.2f} {p.delta_e_after:6.2f} {held:6.2f}{flag}")
     lines.append(f"{'mean':<55} {s['mean_before']:6.2f} {s['mean_after']:6.2f} {s['mean_loo']:6.2f}")
     lines.append(f"{'max':<55} {s['max_before']:6.2f} {s['max_after']:6.2f} {s['max_loo']:6.2f}")
     return "\n".join(lines)

@@ -19,7 +19,19 @@ import numpy as np
 from imgkit.colour import ccm, falloff
 from imgkit.colour import conversions as colour
 from imgkit.colour.calibration_file import Calibration, Patch
-from imgkit.colour.chart import ACCEPT_DE, COLS, ROWS, NoChartFound, Sample, find_chart, from_corners, sample_quads
+from imgkit.colour.chart import (
+    ACCEPT_DE,
+    CLIP_HIGH,
+    COLS,
+    EDGE,
+    ROWS,
+    SAMPLE_HALF,
+    NoChartFound,
+    Sample,
+    find_chart,
+    from_corners,
+    sample_quads,
+)
 from imgkit.colour.reference import Reference, load_reference
 from imgkit.errors import ConfigError, Rejected
 from imgkit.imaging import codec as imaging
@@ -111,9 +123,26 @@ def calibrate_pixels(rgb: np.ndarray, reference: str | Path | Reference = "color
 
 def fit_sample(sample: Sample, ref: Reference, *, sha: str = "", source: str = "", size=(0, 0),
                methods: tuple[str, ...] | None = None) -> Calibration:
-    """Fit the measured patch colours of ``sample`` to ``ref`` and assemble the :class:`Calibration`."""
+    """Fit the measured patch colours of ``sample`` to ``ref`` and assemble the :class:`Calibration`.
+
+    A camera JPEG crushes a channel out of its gamut to black, so a patch with a channel at
+    a few codes is flagged and left out. A raw linear frame (a ``gamma-*`` fit) records such
+    dark channels faithfully: when its patches flagged only for a dark channel still read
+    :data:`DARK_BUT_READ` codes or more, the fit is tried with them in, and kept when it
+    predicts every patch better held out."""
+    cal = _fit_sample(sample, ref, sample.clipped, sha=sha, source=source, size=size, methods=methods)
+    dark = sample.clipped & (sample.rgb.max(axis=1) < CLIP_HIGH - 10) & (sample.rgb.min(axis=1) >= DARK_BUT_READ)
+    if cal.fit.method.startswith("gamma") and dark.any():
+        alt = _fit_sample(sample, ref, sample.clipped & ~dark, sha=sha, source=source, size=size, methods=methods)
+        if alt.summary["mean_loo"] < cal.summary["mean_loo"]:
+            return alt
+    return cal
+
+
+def _fit_sample(sample: Sample, ref: Reference, clipped: np.ndarray, *, sha: str, source: str, size,
+                methods: tuple[str, ...] | None) -> Calibration:
     measured = colour.srgb_to_linear(sample.rgb / 255.0)
-    use = ~sample.clipped
+    use = ~clipped
     if use.sum() == 0:
         dark = sample.rgb.mean() < 128
         raise Rejected("every patch is clipped (" + ("a channel crushed to black: shoot the chart again brighter"
@@ -139,7 +168,7 @@ def fit_sample(sample: Sample, ref: Reference, *, sha: str = "", source: str = "
               measured_srgb=tuple(map(float, sample.rgb[i])), reference_lab=tuple(map(float, ref.lab[i])),
               corrected_srgb=tuple(map(float, colour.linear_to_srgb(corrected[i]) * 255)),
               delta_e_before=float(de_before[i]), delta_e_after=float(de_after[i]),
-              delta_e_loo=float(loo[i]), clipped=bool(sample.clipped[i]))
+              delta_e_loo=float(loo[i]), clipped=bool(clipped[i]))
         for i in range(len(ref.names)))
     methods_json = {m: {"loo_mean": round(float(np.nanmean(v)), 3), "loo_max": round(float(np.nanmax(v)), 3)}
                     for m, v in choice.loo.items()}
@@ -150,6 +179,23 @@ def fit_sample(sample: Sample, ref: Reference, *, sha: str = "", source: str = "
                                          sample.outlines[23][2], sample.outlines[18][3]], 1).tolist()
     return Calibration(fit=choice.fit, reference=ref.name, source_sha256=sha, patches=patches,
                        methods=methods_json, detection=detection, source=source, size=tuple(size))
+
+
+#: a dark channel read this many codes on average (or more) is recorded, not crushed, in a raw linear frame
+DARK_BUT_READ = 0.5
+
+
+def patches_in(cal: Calibration, rgb: np.ndarray) -> np.ndarray:
+    """(N, 3) sRGB colours of the calibration's patches read again in ``rgb``: its chart photo
+    as rendered somewhere else at any size (the published 710 px image, say), to measure
+    the correction where it lands. Sampled like the chart photo (the inner square)."""
+    outlines = np.asarray(cal.detection.get("outlines", []), np.float64)
+    if outlines.shape != (len(cal.patches), 4, 2) or not cal.size[0]:
+        raise ValueError("the calibration records no patch outlines to sample again")
+    outlines = outlines * (rgb.shape[1] / cal.size[0])
+    centre = outlines.mean(1, keepdims=True)
+    inner = SAMPLE_HALF / (0.5 - EDGE) if cal.detection.get("how") != "boxes" else 0.6
+    return sample_quads(rgb, centre + (outlines - centre) * inner)[0]
 
 
 def profile_options(colour_section) -> dict:

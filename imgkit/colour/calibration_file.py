@@ -35,7 +35,7 @@ class Patch:
     corrected_srgb: tuple[float, float, float]
     delta_e_before: float
     delta_e_after: float                 # fit on every usable patch
-    delta_e_loo: float                   # fit that never saw this patch (NaN when clipped)
+    delta_e_loo: float                   # fit that never saw this patch (NaN when clipped: never fitted)
     clipped: bool = False
 
 
@@ -56,12 +56,25 @@ class Calibration:
     def method(self) -> str:
         return self.fit.method
 
+    def figures(self, key: str) -> np.ndarray:
+        """Every patch's ΔE2000 of ``key`` (``delta_e_before``, ``_after`` or ``_loo``), clipped ones
+        included: a clipped patch was never fitted, so its ΔE after correction is already a
+        held-out figure and stands as its leave-one-out value too."""
+        vals = []
+        for p in self.patches:
+            v = getattr(p, key)
+            vals.append(p.delta_e_after if key == "delta_e_loo" and np.isnan(v) else v)
+        return np.asarray(vals, np.float64)
+
     def stat(self, key: str, how) -> float:
-        vals = [getattr(p, key) for p in self.patches if not p.clipped]
-        return float(how(vals)) if vals else float("nan")
+        vals = self.figures(key)
+        return float(how(vals)) if vals.size else float("nan")
 
     @property
     def summary(self) -> dict:
+        """Mean and max ΔE2000 before, after (in-sample: the fit saw the patch) and leave-one-out
+        (the calibration's figure: each patch predicted by a fit that never saw it), over every
+        patch, clipped ones counted; ``clipped`` lists those (0-based indices)."""
         out = {}
         for key, label in (("delta_e_before", "before"), ("delta_e_after", "after"), ("delta_e_loo", "loo")):
             out[f"mean_{label}"] = round(self.stat(key, np.mean), 3)
@@ -135,8 +148,6 @@ def apply_to_image(im: Image.Image, cal: Calibration) -> Image.Image:
     if alpha is not None:
         out.putalpha(alpha)
     return out
-
-
 
 
 def calibration_id(path: Path) -> str:

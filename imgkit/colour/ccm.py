@@ -14,6 +14,10 @@ patches, reference patches) and one ``apply``/``predict`` for all:
     a per-channel monotone tone curve through the grey patches (cubic in log–log, for camera
     JPEGs whose tone curve is not sRGB's), then the matrix or root-polynomial on the
     straightened values.
+``gamma-matrix``, ``gamma-root-polynomial``
+    the camera's response as one fitted power law for all channels (:mod:`.response`: 1 for a
+    raw linear machine-vision frame, about 2.2 for a webcam), then the matrix or
+    root-polynomial.
 
 Every matrix is first solved by weighted least squares in linear light, then polished by a
 few Levenberg–Marquardt steps on the CIELAB residuals (what ΔE measures), white held.
@@ -42,23 +46,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from imgkit.colour import falloff as light
-from imgkit.colour.conversions import _OUT_LUT as OUT_LUT
-from imgkit.colour.conversions import (
-    BLOCK,
-    LINEAR_LUT,
-    OUT_LUT_SIZE,
-    _check_image,
-    apply_lut_matrix,
-    blocks,
-    delta_e_2000,
-    linear_to_lab,
-    patch_pairs,
-)
+from imgkit.colour import response
+from imgkit.colour.conversions import delta_e_2000, linear_to_lab, patch_pairs
+from imgkit.colour.image_pass import TURN, apply, input_lut  # noqa: F401  (ccm.apply: the image pass)
 from imgkit.colour.tone_curve import apply_curve, fit_curve
 
-METHODS = ("diagonal", "matrix", "root-polynomial", "curve-matrix", "curve-root-polynomial")
+METHODS = ("diagonal", "matrix", "root-polynomial", "curve-matrix", "curve-root-polynomial", "gamma-matrix",
+           "gamma-root-polynomial")
 #: fewest patches each method needs (for the fit and one left out)
-MIN_PATCHES = {"diagonal": 1, "matrix": 6, "root-polynomial": 12, "curve-matrix": 8, "curve-root-polynomial": 14}
+MIN_PATCHES = {"diagonal": 1, "matrix": 6, "root-polynomial": 12, "curve-matrix": 8, "curve-root-polynomial": 14,
+               "gamma-matrix": 8, "gamma-root-polynomial": 14}
 MIN_NEUTRALS = 4
 #: a simpler method is kept unless a richer one lowers the leave-one-out mean by this much
 SIMPLER_BY = 0.05
@@ -99,7 +96,7 @@ class Fit:
             raise ValueError(f"matrix: expected shape (3, {cols}) for {method}, got {matrix.shape}")
         curve = data.get("curve")
         curve = None if curve is None else np.asarray(curve, np.float64)
-        if method.startswith("curve") and (curve is None or curve.ndim != 3 or curve.shape[:2] != (3, 2)):
+        if method.startswith(("curve", "gamma")) and (curve is None or curve.ndim != 3 or curve.shape[:2] != (3, 2)):
             raise ValueError(f"curve: expected shape (3, 2, K) for {method}, got "
                              f"{None if curve is None else curve.shape}")
         slope = data.get("falloff")
@@ -195,12 +192,14 @@ def _polish(f: np.ndarray, x0: np.ndarray, r: np.ndarray, white: int | None, ste
         wt[white] = 10.0
 
     def residual(x):
-        return ((linear_to_lab(f @ x.reshape(x0.shape).T) - target) * wt[:, None]).ravel()
+        """Residuals for parameters ``x`` (..., P): one row per parameter set, all in one pass."""
+        pred = np.einsum("nk,...ck->...nc", f, x.reshape(x.shape[:-1] + x0.shape))
+        return ((linear_to_lab(pred) - target) * wt[:, None]).reshape(x.shape[:-1] + (-1,))
 
     x, lam, eps = x0.ravel().copy(), 1e-2, 1e-6
     r0 = residual(x)
     for _ in range(steps):
-        jac = np.stack([(residual(x + eps * e) - r0) / eps for e in np.eye(len(x))], axis=1)
+        jac = ((residual(x + eps * np.eye(len(x))) - r0) / eps).T   # forward differences, every parameter at once
         a, g = jac.T @ jac, jac.T @ r0
         for _ in range(6):
             step = np.linalg.solve(a + lam * (np.diag(np.diag(a)) + 1e-12 * np.eye(len(x))), -g)
@@ -226,6 +225,34 @@ def fit_curve_then(method: str, measured, reference, *, neutrals, white: int | N
     return Fit(method, _fit_terms(terms, r, white, refine), curve)
 
 
+def fit_gamma_then(method: str, measured, reference, *, white: int | None = None, refine: bool = True) -> Fit:
+    """One power-law response for all channels (its exponent fitted), then ``matrix`` or
+    ``root-polynomial`` terms (:mod:`imgkit.colour.response`)."""
+    m, r = patch_pairs(measured, reference)
+    lab, w = linear_to_lab(r), weights_for(r)
+
+    def errors(gammas: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """Mean ΔE*ab of the linear least-squares fit after each exponent, all at once."""
+        terms = features(base[None] ** gammas[:, None, None], method)          # (G, N, k)
+        a = np.einsum("gnk,n,gnj->gkj", terms, w, terms)
+        b = np.einsum("gnk,n,nc->gkc", terms, w, r)
+        k = a.shape[-1]
+        a = a + 1e-9 * np.trace(a, axis1=1, axis2=2)[:, None, None] * np.eye(k)
+        if white is not None:   # white mapped exactly: the constraint as an extra row and column
+            kkt = np.zeros((len(gammas), k + 1, k + 1))
+            kkt[:, :k, :k], kkt[:, :k, k], kkt[:, k, :k] = a, terms[:, white], terms[:, white]
+            a, b = kkt, np.concatenate([b, np.broadcast_to(r[white], (len(gammas), 1, 3))], axis=1)
+        x = np.linalg.solve(a, b)[:, :k]                                         # (G, k, 3)
+        pred = np.clip(np.einsum("gnk,gkc->gnc", terms, x), 0, 1)
+        return np.linalg.norm(linear_to_lab(pred) - lab, axis=-1).mean(axis=1)
+
+    bases = {"code": response.codes(m), "srgb": np.clip(m, 0, 1)}
+    found = {of: response.best_gamma(lambda g, base=base: errors(g, base)) for of, base in bases.items()}
+    of = min(found, key=lambda k: found[k][1])
+    curve = response.power_curve(found[of][0], of)
+    return Fit(method, _fit_terms(features(apply_curve(curve, m), method), r, white, refine), curve)
+
+
 def fit(method: str, measured, reference, *, neutrals=(), white: int | None = None, refine: bool = True,
         positions=None) -> Fit:
     """Fit ``method`` (one of :data:`METHODS`). With ``positions`` (N, 2) of the patches on a
@@ -245,6 +272,8 @@ def fit(method: str, measured, reference, *, neutrals=(), white: int | None = No
         return fit_root_polynomial(measured, reference, white=white, refine=refine)
     if method in ("curve-matrix", "curve-root-polynomial"):
         return fit_curve_then(method, measured, reference, neutrals=neutrals, white=white, refine=refine)
+    if method in ("gamma-matrix", "gamma-root-polynomial"):
+        return fit_gamma_then(method, measured, reference, white=white, refine=refine)
     raise ValueError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
 
 
@@ -341,50 +370,3 @@ def choose(measured, reference, reference_lab, *, neutrals=(), white=None, use=N
     final = fit(method, m[idx], r[idx], neutrals=[pos[j] for j in neutrals], white=pos.get(white),
                 positions=None if where is None else where[idx])
     return Choice(final, loo)
-
-
-def input_lut(f: Fit) -> np.ndarray:
-    """(256, 3) table: uint8 sRGB code → linear light after the fit's tone curve (if any)."""
-    lin = np.repeat(LINEAR_LUT[:, None], 3, axis=1)
-    return apply_curve(f.curve, lin)
-
-
-#: (G, B, R) from (R, G, B): with a product, the cross terms RG, GB, BR in one pass
-_TURN = np.array([[0, 1, 0], [0, 0, 1], [1, 0, 0]], np.float32)
-
-
-def apply(f: Fit, rgb) -> np.ndarray:
-    """Correct a whole uint8 sRGB image (H, W, 3) in one vectorised pass; uint8 out.
-
-    Matrix methods run as table → 3×3 transform → table (:func:`imgkit.core.colour.apply_lut_matrix`).
-    The root-polynomial methods, per block of :data:`imgkit.core.colour.BLOCK` pixels in
-    float32 with OpenCV (buffers reused): table → linear, the cross terms √(RG, GB, BR) as
-    ``sqrt(lin · turned(lin))``, two 3×3 transforms added (the rounding offset folded in),
-    then the 65,536-entry encode table. Equal to ``linear_to_srgb(clip(predict(f, ·)))``
-    within one code value (float32 rounding).
-    """
-    arr = np.asarray(rgb)
-    if not f.method.endswith("root-polynomial"):
-        return apply_lut_matrix(arr, input_lut(f), f.matrix)
-    import cv2
-
-    arr = _check_image(arr)
-    img = np.ascontiguousarray(arr.reshape(-1, 1, 3))
-    table = np.clip(input_lut(f), 0, None).astype(np.float32).reshape(1, 256, 3)
-    scale = OUT_LUT_SIZE - 1
-    linear_terms = np.hstack([f.matrix[:, :3] * scale, np.full((3, 1), 0.5)])   # + 0.5: round, not truncate
-    root_terms = f.matrix[:, 3:] * scale
-    out = np.empty(img.shape, np.uint8)
-    k = min(BLOCK, len(img))
-    lin, cross, acc, part = (np.empty((k, 1, 3), np.float32) for _ in range(4))
-    codes = np.empty((k, 1, 3), np.uint16)
-    for s, e in blocks(len(img)):
-        n = e - s
-        a, c, o, p, q = lin[:n], cross[:n], acc[:n], part[:n], codes[:n]
-        a = cv2.LUT(img[s:e], table, dst=a)
-        c = cv2.sqrt(cv2.multiply(a, cv2.transform(a, _TURN, dst=c), dst=c), dst=c)
-        o = cv2.add(cv2.transform(a, linear_terms, dst=o), cv2.transform(c, root_terms, dst=p), dst=o)
-        np.clip(o, 0, scale, out=o)
-        q[...] = o
-        np.take(OUT_LUT, q, out=out[s:e])
-    return out.reshape(arr.shape)

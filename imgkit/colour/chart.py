@@ -6,8 +6,10 @@ still give edges), groups regions of similar size that sit on a common lattice, 
 numbers them on that lattice by fitting a homography (any in-plane rotation, moderate
 perspective). Which lattice cell is which patch is then decided by the colours alone: each
 of the eight ways to lay the 6×4 chart on the lattice is scored by how well one 3×3 linear
-transform maps the sampled colours onto the reference (a cast or an exposure error is such
-a transform; a wrong patch order is not). A score too poor for any layout means no chart.
+transform maps the sampled colours onto the reference, the colours read through the best of
+a few camera responses (sRGB, a raw linear frame, plain gammas): a cast, an exposure error
+and a tone curve are explained so, a wrong patch order is not. A score too poor for any
+layout means no chart.
 
 Chart coordinates: column ``c`` 0..5, row ``r`` 0..3 in reading order (dark skin at
 row 0, column 0; black at row 3, column 5); a patch's centre is at ``(c + .5, r + .5)``
@@ -138,15 +140,27 @@ def from_corners(rgb: np.ndarray, corners, reference_lab: np.ndarray) -> Sample:
     return sample_grid(rgb, best[1], "corners", best[0])
 
 
+#: camera responses a candidate's colours are read through before judging it: sRGB's curve (a
+#: camera JPEG), a raw linear frame (machine vision), and plain gammas (webcams, gamma settings)
+RESPONSES = (("sRGB", colour.srgb_to_linear),) + tuple(
+    (f"gamma {g:g}", lambda v, g=g: np.clip(v, 0, None) ** g) for g in (1.0, 1.4, 1.8, 2.2, 2.6))
+
+
 def layout_score(rgb: np.ndarray, reference_lab: np.ndarray, clipped=None) -> float:
-    """Mean ΔE2000 left after the best single 3×3 linear transform (a cast) of sampled to reference."""
-    lin = colour.srgb_to_linear(np.asarray(rgb) / 255.0)
-    use = np.ones(len(lin), bool) if clipped is None else ~np.asarray(clipped)
+    """Mean ΔE2000 left after the best single 3×3 linear transform (a cast) of sampled to
+    reference, the sampled codes read through the best of :data:`RESPONSES` (a tone curve):
+    a cast, an exposure and a camera's response are explained, a wrong patch order is not."""
+    codes = np.asarray(rgb, np.float64) / 255.0
+    use = np.ones(len(codes), bool) if clipped is None else ~np.asarray(clipped)
     if use.sum() < 12:
-        use = np.ones(len(lin), bool)
+        use = np.ones(len(codes), bool)
     ref_lin = colour.lab_to_linear(reference_lab)
-    f = ccm.fit_matrix(lin[use], ref_lin[use], refine=False)
-    return float(np.mean(colour.delta_e_2000(ccm.predict_lab(f, lin[use]), reference_lab[use])))
+    best = np.inf
+    for _, decode in RESPONSES:
+        lin = decode(codes)
+        f = ccm.fit_matrix(lin[use], ref_lin[use], refine=False)
+        best = min(best, float(np.mean(colour.delta_e_2000(ccm.predict_lab(f, lin[use]), reference_lab[use]))))
+    return best
 
 
 def find_chart(rgb: np.ndarray, reference_lab: np.ndarray) -> Sample:
@@ -191,11 +205,12 @@ def _candidates(work: np.ndarray) -> np.ndarray:
     if not found:
         return np.zeros((0, 3))
     pts = np.array(found)
-    keep = []   # the same region is found as a hole and as an outline: keep one
-    for i in np.argsort(-pts[:, 2]):
-        if all(np.hypot(*(pts[i, :2] - pts[j, :2])) > 0.4 * pts[j, 2] for j in keep):
-            keep.append(i)
-    return pts[keep]
+    pts = pts[np.argsort(-pts[:, 2], kind="stable")]
+    kept = np.zeros(len(pts), bool)   # the same region is found as a hole and as an outline: keep one
+    for i in range(len(pts)):
+        others = pts[kept]
+        kept[i] = not np.any(np.hypot(*(pts[i, :2] - others[:, :2]).T) <= 0.4 * others[:, 2])
+    return pts[kept]
 
 
 def _regions(work: np.ndarray, sigma: float):

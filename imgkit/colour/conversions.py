@@ -237,7 +237,6 @@ def delta_e_2000(lab1, lab2, *, kl: float = 1.0, kc: float = 1.0, kh: float = 1.
     return np.sqrt(tl ** 2 + tc ** 2 + th ** 2 + rt * tc * th)
 
 
-
 #: CIELAB of the reference white
 WHITE_LAB = np.array([100.0, 0.0, 0.0])
 
@@ -278,7 +277,8 @@ def _check_image(rgb) -> np.ndarray:
     return arr
 
 
-def apply_lut_matrix(rgb, in_lut: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+def apply_lut_matrix(rgb, in_lut: np.ndarray, matrix: np.ndarray, *, out_lut: np.ndarray | None = None,
+                     out_top: float = 1.0) -> np.ndarray:
     """The colour-correction hot path over a whole uint8 RGB image, in one vectorised pass.
 
     ``in_lut`` (256, 3) maps each channel's uint8 code to linear light (the sRGB decode,
@@ -295,6 +295,9 @@ def apply_lut_matrix(rgb, in_lut: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         (256, 3) float, per-channel linearisation.
     matrix : numpy.ndarray
         (3, 3) float, applied as ``out = matrix @ in`` per pixel.
+    out_lut, out_top : numpy.ndarray, float
+        Another encode table (``OUT_LUT_SIZE`` uint8 entries) covering linear 0..``out_top``
+        instead of 0..1: a highlight shoulder (:mod:`imgkit.colour.highlights`).
 
     Returns
     -------
@@ -312,7 +315,8 @@ def apply_lut_matrix(rgb, in_lut: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     scale = OUT_LUT_SIZE - 1
     top = max(1.0, float(lut.max()))  # a tone curve may lift values above 1: fold that into the matrix
     table = np.clip(np.round(lut / top * scale), 0, scale).astype(np.uint16).reshape(1, 256, 3)
-    m = m * top
+    m = m * top / out_top
+    encode = _OUT_LUT if out_lut is None else out_lut
     out = np.empty(img.shape, np.uint8)
     k = min(BLOCK, len(img))
     lin, lin2 = np.empty((k, 1, 3), np.uint16), np.empty((k, 1, 3), np.uint16)
@@ -320,5 +324,5 @@ def apply_lut_matrix(rgb, in_lut: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         a, b = lin[:e - s], lin2[:e - s]
         a = cv2.LUT(img[s:e], table, dst=a)
         b = cv2.transform(a, m, dst=b)   # saturating: < 0 → 0, > 1 → 65535
-        np.take(_OUT_LUT, b, out=out[s:e])
+        np.take(encode, b, out=out[s:e])
     return out.reshape(arr.shape)

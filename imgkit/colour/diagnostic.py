@@ -29,15 +29,16 @@ def diagnostic(rgb: np.ndarray, cal) -> Image.Image:
             draw.polygon(pts, outline=colour_, width=2)
         else:
             draw.ellipse((x - 4, y - 4, x + 4, y + 4), outline=colour_, width=2)
-        draw.text((x, y), str(p.index), fill=(255, 255, 255), font=font, anchor="mm", stroke_width=2,
+        draw.text((x, y), str(p.index + 1), fill=(255, 255, 255), font=font, anchor="mm", stroke_width=2,
                   stroke_fill=(0, 0, 0))
     cols = 6
     rows = -(-len(cal.patches) // cols)
     grid = Image.new("RGB", (cols * (CELL + 8) + 8, rows * (CELL + 30) + 60), (40, 40, 40))
     g = ImageDraw.Draw(grid)
     s = cal.summary
-    g.text((8, 8), f"{cal.reference} | {cal.fit.label} | dE2000 mean {s['mean_before']:.2f} -> {s['mean_after']:.2f} "
-                   f"(leave-one-out {s['mean_loo']:.2f}), max {s['max_before']:.2f} -> {s['max_after']:.2f}",
+    g.text((8, 8), f"{cal.reference} | {cal.fit.label} | dE2000 mean {s['mean_before']:.2f} -> leave-one-out "
+                   f"{s['mean_loo']:.2f} (in-sample {s['mean_after']:.2f}), max {s['max_before']:.2f} -> "
+                   f"{s['max_loo']:.2f} (in-sample {s['max_after']:.2f}), clipped patches counted",
            fill=(230, 230, 230), font=font)
     g.text((8, 26), "each card: reference | measured | corrected; dE2000 before -> after",
            fill=(180, 180, 180), font=font)
@@ -47,7 +48,7 @@ def diagnostic(rgb: np.ndarray, cal) -> Image.Image:
         strips = (ref, _u8(p.measured_srgb), _u8(p.corrected_srgb))
         for j, c in enumerate(strips):
             g.rectangle((x0 + j * CELL // 3, y0, x0 + (j + 1) * CELL // 3 - 1, y0 + CELL - 1), fill=c)
-        label = f"{p.index}: {p.delta_e_before:.1f} -> {p.delta_e_after:.1f}" + (" clip" if p.clipped else "")
+        label = f"{p.index + 1}: {p.delta_e_before:.1f} -> {p.delta_e_after:.1f}" + (" clip" if p.clipped else "")
         g.text((x0, y0 + CELL + 4), label, fill=(255, 120, 120) if p.clipped else (230, 230, 230), font=font)
     height = max(photo.height, grid.height)
     out = Image.new("RGB", (photo.width + grid.width, height), (40, 40, 40))

@@ -102,14 +102,17 @@ def flatten(f: Frame) -> Frame:
 
 
 def correct(f: Frame) -> Frame:
-    """Colour-cast correction (R8): the session's chart calibration, or without one the profile's
+    """Colour-cast correction (R8): the session's chart calibration with its highlights kept (a
+    note when the brightness was lowered or highlights still clip), or without one the profile's
     ``[colour] auto_white_balance`` (a note says what it did); one vectorised pass at 710 px."""
     if f.corrected:
         return f
-    if f.calibration is not None:
-        from imgkit.colour.calibration_file import apply_calibration
-        rgb = apply_calibration(np.asarray(f.image), f.calibration)
-        return replace(f, image=Image.fromarray(rgb, "RGB"), corrected=True)
+    if f.calibration is not None:   # highlights kept: [colour] exposure, highlight_knee, max_clip_growth
+        from imgkit.colour import highlights
+        c = f.profile.colour
+        rgb, notes = highlights.correct(np.asarray(f.image), f.calibration, exposure=c.exposure,
+                                        knee=c.highlight_knee, max_growth=c.max_clip_growth)
+        return replace(f, image=Image.fromarray(rgb, "RGB"), corrected=True, notes=f.notes + notes)
     method = f.profile.colour.auto_white_balance
     if method == "off":
         return f

@@ -32,7 +32,7 @@ class CalibrationUse:
     path: Path          # the calibration JSON
     id: str             # short hash of its content: part of the outputs' fingerprint
     source: str         # the chart photo (or the --calibration file)
-    summary: dict       # mean/max ΔE2000 before and after, method
+    summary: dict       # method; mean/max ΔE2000 before, after (in-sample) and leave-one-out (its figure)
     original: str | None = None   # the kept copy of the chart photo, relative to OUT
 
     def as_outcome_field(self) -> dict:
@@ -45,7 +45,8 @@ def _use(path: Path, source: str) -> CalibrationUse:
     cal = load_calibration(path)
     digest = calibration_id(path)
     summary = {"method": cal.fit.label,
-               **{k: cal.summary[k] for k in ("mean_before", "max_before", "mean_after", "max_after")}}
+               **{k: cal.summary[k] for k in ("mean_before", "max_before", "mean_after", "max_after",
+                                              "mean_loo", "max_loo")}}
     return CalibrationUse(path, digest, source, summary)
 
 
@@ -142,6 +143,11 @@ def _setup_tag(profile: Profile) -> str:
     if (c.methods, c.chart_corners, c.reference) == (default.methods, default.chart_corners, default.reference):
         return ""
     return "-" + hashlib.sha256(repr((c.methods, c.chart_corners, c.reference)).encode()).hexdigest()[:8]
+
+
+def figures(uses: dict[str, CalibrationUse]) -> dict[str, tuple[float, float]]:
+    """Each calibration's ΔE2000 by id: (leave-one-out, in-sample), as the state records them."""
+    return {u.id: (u.summary["mean_loo"], u.summary["mean_after"]) for u in uses.values()}
 
 
 def for_item(uses: dict[str, CalibrationUse], item: str) -> CalibrationUse | None:

@@ -150,7 +150,7 @@ class Publisher:
     def _published(self, item: str, idx: int, outputs: dict[str, str], r: Result) -> Published:
         use = self.calibration_for(item)
         return Published(item, idx, outputs, r.ms, use.id if use else None,
-                         use.summary["mean_after"] if use else None)
+                         use.summary["mean_loo"] if use else None, use.summary["mean_after"] if use else None)
 
     def _decorated(self, r: Result, item: str, idx: int) -> SourceRow:
         """The slot's row; a new photo's detail image is finished with its index's decoration."""

@@ -206,6 +206,7 @@ class Session:
         found, chart_outcomes = charts.resolve([c for c in candidates if c.role == "chart"], self.out,
                                                self.profile, self.override)
         self.calibrations.update(found)
+        self.state.calibration_figures(charts.figures(self.calibrations))   # states from before schema 3
         outcomes += chart_outcomes
         calibration_for = partial(charts.for_item, self.calibrations)
         decorations = Decorations(self.profile, sheet, self.state.marks())
@@ -240,6 +241,9 @@ class Session:
                     for o in publisher.publish(item, done.pop(item)):
                         outcomes.append(o)
                         self.on_event("outcome", o)
+                        for note in o.notes:   # a colour correction that still blows highlights
+                            if note.startswith("highlights:"):
+                                self.on_event("warning", f"{o.source}: {note}")
         finally:
             results.close()  # cancels the jobs not started
         self._gone(plan, decorations, prune)

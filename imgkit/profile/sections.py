@@ -160,8 +160,11 @@ class MainImage:
 
 
 #: the fits of :mod:`imgkit.core.ccm` (its ``METHODS``; named here so profiles load without numpy)
-CCM_METHODS = ("diagonal", "matrix", "root-polynomial", "curve-matrix", "curve-root-polynomial")
+CCM_METHODS = ("diagonal", "matrix", "root-polynomial", "curve-matrix", "curve-root-polynomial", "gamma-matrix",
+               "gamma-root-polynomial")
 AUTO_WHITE_BALANCE = ("off", "gray-world", "bright-neutral")
+#: whose brightness a chart's correction keeps (:mod:`imgkit.colour.highlights` ``EXPOSURES``)
+EXPOSURES = ("auto", "chart", "photo")
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,16 @@ class Colour:
         len(v) >= 1 and set(v) <= set(CCM_METHODS), f"one or more of {', '.join(CCM_METHODS)}")})
     auto_white_balance: str = field(default="off", metadata={"check": lambda v: _check(
         v in AUTO_WHITE_BALANCE, " or ".join(repr(a) for a in AUTO_WHITE_BALANCE))})
+    # highlights kept: the chart's brightness ("chart"), the photo's ("photo"), or per photo the
+    # chart's unless it would take more than max_clip_growth of the photo past white ("auto")
+    exposure: str = field(default="auto", metadata={"check": lambda v: _check(
+        v in EXPOSURES, " or ".join(repr(a) for a in EXPOSURES))})
+    # corrected values (linear light) above this roll off instead of clipping (0.9: the chart's
+    # white patch is not touched); 1 = plain clipping
+    highlight_knee: float = field(default=0.9, metadata={"check": lambda v: _check(0.5 <= v <= 1, "0.5..1")})
+    # share of a photo the correction may newly clip before "auto" lowers the brightness and a
+    # note (and a warning: line) says so
+    max_clip_growth: float = field(default=0.02, metadata={"check": lambda v: _check(0 <= v <= 1, "0..1")})
 
 
 def _corners(v) -> tuple[Any, str | None]:
@@ -221,6 +234,7 @@ class Validate:
     require_facts: bool = False      # R7: the first image of every item carries the facts panel
     require_captions: bool = False   # R4: images 02..N carry a selling-point caption
     read_text: bool = False          # OCR and QR search on detail images (main images are always read)
+    require_chart: bool = False      # R8: a colour chart calibrated every image
 
 
 @dataclass(frozen=True)

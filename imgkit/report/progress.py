@@ -82,7 +82,8 @@ class Progress:
         elif o.status == "chart":
             c = o.calibration
             self._line(f"chart: {o.source}: calibrates {o.item or 'the session'} ({c['method']}, "
-                       f"ΔE2000 mean {c['mean_before']:.1f} -> {c['mean_after']:.1f}, max {c['max_after']:.1f})",
+                       f"ΔE2000 mean {c['mean_before']:.1f} -> {c['mean_loo']:.1f} leave-one-out "
+                       f"({c['mean_after']:.1f} in-sample), max {c['max_loo']:.1f})",
                        self.out)
         elif o.status == "replaced":   # always said: a published image changed under its name
             self._line(f"replaced: {o.source} -> {o.outputs.get('detail')}", self.out)

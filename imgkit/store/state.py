@@ -5,7 +5,8 @@ imgkit's SQL lives here.
   (``path``) and that file's content (``sha256``) when it was rendered; status ``publishing``
   (outputs being renamed into place) or ``done``; the fingerprint of what made it
   (``profile_fp``), the JSON of what is drawn on it (``decoration``), the colour calibration
-  applied and its ΔE2000 (``calibration``, ``delta_e``), timings. The same
+  applied and its ΔE2000 (``calibration``; ``delta_e`` leave-one-out, the calibration's
+  figure; ``delta_e_fit`` in-sample, the fit judged on the patches it saw), timings. The same
   bytes may fill a slot in two items (a size chart shared by both).
 - ``files``: every path seen in SRC with size and mtime, so an unchanged file is known
   without reading it; status ``source``, ``duplicate`` or ``rejected`` (with the reason).
@@ -14,25 +15,29 @@ imgkit's SQL lives here.
 - ``ops``: the operations that changed published files (replace, prune, renumber, mark), so
   a run killed in the middle of one is rolled back and ``imgkit undo`` can walk back.
 
-Schema 2 (``PRAGMA user_version``) keys sources and outputs by slot; a schema-1 state (keyed
-by content) is migrated when opened for writing and read as it is by the read-only view.
+Schema 3 (``PRAGMA user_version``) keys sources and outputs by slot and keeps both ΔE2000
+figures; an older state is migrated when opened for writing and read as it is by the
+read-only view. Schema 1 was keyed by content; schemas 1 and 2 recorded one ΔE, the
+in-sample mean: migrated (and read) as ``delta_e_fit``, with ``delta_e`` left empty until
+a build records the leave-one-out figure of the calibration in use
+(:meth:`State.calibration_figures`).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, field, fields
 from pathlib import Path
 
-VERSION = 2
+VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (
     item TEXT NOT NULL, idx INTEGER NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL,
     size INTEGER NOT NULL, ext TEXT NOT NULL, captured TEXT, status TEXT NOT NULL,
     profile_fp TEXT, first_seen REAL NOT NULL, updated REAL NOT NULL, ms REAL,
-    calibration TEXT, delta_e REAL, decoration TEXT,
+    calibration TEXT, delta_e REAL, decoration TEXT, delta_e_fit REAL,
     PRIMARY KEY (item, idx));
 CREATE INDEX IF NOT EXISTS sources_sha ON sources (sha256);
 CREATE INDEX IF NOT EXISTS sources_size ON sources (size);
@@ -110,9 +115,21 @@ class Published:
     ms: float | None = None
     calibration: str | None = None
     delta_e: float | None = None  # the calibration's ΔE2000 (leave-one-out)
+    delta_e_fit: float | None = None  # and in-sample
 
 
 _SOURCE_COLUMNS = ", ".join(f.name for f in fields(SourceRow))
+#: a row of ``sources`` from schema 2 ends at ``decoration``; schema 3 adds ``delta_e_fit``
+_V2_SOURCE_WIDTH, _DELTA_E = 15, 13
+
+
+def _current_source_row(row) -> tuple:
+    """A ``sources`` row saved by an older imgkit (an operation journaled before schema 3) in
+    today's columns: its one ΔE was the in-sample mean."""
+    row = tuple(row)
+    if len(row) != _V2_SOURCE_WIDTH:
+        return row
+    return row[:_DELTA_E] + (None,) + row[_DELTA_E + 1:] + (row[_DELTA_E],)
 
 
 def open_read_only(out: Path) -> sqlite3.Connection | None:
@@ -136,24 +153,33 @@ class TreeView:
     """What validate, the report and ``page`` read of a tree's state."""
 
     first_seen: dict[str, float]                              # item -> first time seen
-    outputs: dict[str, tuple[str | None, float | None, str | None]]  # detail path -> (calibration, ΔE, decoration)
+    #: detail path -> (calibration, ΔE2000 leave-one-out, decoration)
+    outputs: dict[str, tuple[str | None, float | None, str | None]]
     published: dict[str, list[tuple[int, str | None]]]        # item -> [(index, decoration)] of done sources
+    fits: dict[str, float] = field(default_factory=dict)     # detail path -> in-sample ΔE, where recorded
 
 
 def tree_view(db: sqlite3.Connection) -> TreeView:
     """The view from an open state, of schema 2 or (read-only, not migrated) schema 1."""
     first = dict(db.execute("SELECT item, MIN(first_seen) FROM sources GROUP BY item"))
     cols = columns(db, "sources")
-    cal, de, deco = (f"s.{c}" if c in cols else "NULL" for c in ("calibration", "delta_e", "decoration"))
+    cal, de, deco, fit = (f"s.{c}" if c in cols else "NULL"
+                          for c in ("calibration", "delta_e", "decoration", "delta_e_fit"))
+    if "delta_e_fit" not in cols:   # schema 1 or 2: the one ΔE recorded was the in-sample mean
+        de, fit = "NULL", de
     join = ("s.item = o.item AND s.idx = o.idx" if "item" in columns(db, "outputs")
             else "s.sha256 = o.sha256")
-    outputs = {p: (c, d, x) for p, c, d, x in db.execute(
-        f"SELECT o.path, {cal}, {de}, {deco} FROM outputs o JOIN sources s ON {join} WHERE o.kind = 'detail'")}
+    outputs, fits = {}, {}
+    for p, c, d, x, f in db.execute(f"SELECT o.path, {cal}, {de}, {deco}, {fit} FROM outputs o JOIN sources s "
+                                    f"ON {join} WHERE o.kind = 'detail'"):
+        outputs[p] = (c, d, x)
+        if f is not None:
+            fits[p] = f
     published: dict[str, list[tuple[int, str | None]]] = {}
     for item, idx, decoration in db.execute(
             f"SELECT item, idx, {deco.removeprefix('s.')} FROM sources WHERE status = 'done' ORDER BY idx"):
         published.setdefault(item, []).append((idx, decoration))
-    return TreeView(first, outputs, published)
+    return TreeView(first, outputs, published, fits)
 
 
 def read_tree_view(out: Path) -> TreeView | None:
@@ -227,6 +253,10 @@ class State:
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         self.db.execute(statement)
+            if "delta_e_fit" not in columns(self.db, "sources"):
+                self.db.execute("ALTER TABLE sources ADD COLUMN delta_e_fit REAL")
+            if "sources" in tables:   # schema 1 or 2: its ΔE was the in-sample mean
+                self.db.execute("UPDATE sources SET delta_e_fit = delta_e, delta_e = NULL WHERE delta_e IS NOT NULL")
             self.db.execute(f"PRAGMA user_version = {VERSION}")
 
     def view(self) -> TreeView:
@@ -302,8 +332,9 @@ class State:
 
     def _finish(self, done: list[Published], op: tuple[str, str, str] | None) -> None:
         for p in done:
-            self.db.execute("UPDATE sources SET status='done', ms=?, updated=?, calibration=?, delta_e=?"
-                            " WHERE item=? AND idx=?", (p.ms, time.time(), p.calibration, p.delta_e, p.item, p.idx))
+            self.db.execute("UPDATE sources SET status='done', ms=?, updated=?, calibration=?, delta_e=?,"
+                            " delta_e_fit=? WHERE item=? AND idx=?",
+                            (p.ms, time.time(), p.calibration, p.delta_e, p.delta_e_fit, p.item, p.idx))
             sha = self.db.execute("SELECT sha256 FROM sources WHERE item=? AND idx=?", (p.item, p.idx)).fetchone()[0]
             self.db.execute("DELETE FROM outputs WHERE item=? AND idx=?", (p.item, p.idx))
             self.db.executemany("INSERT INTO outputs (item, idx, kind, path, sha256) VALUES (?,?,?,?,?)",
@@ -372,11 +403,22 @@ class State:
             for table, rows in (("sources", record.sources), ("outputs", record.outputs),
                                 ("marks", record.marks)):
                 self.db.execute(f"DELETE FROM {table} WHERE item=?", (record.item,))
+                if table == "sources":
+                    rows = [_current_source_row(r) for r in rows]
                 if rows:
                     marks = ",".join("?" * len(rows[0]))
                     self.db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
             if forget_op:
                 self.db.execute("DELETE FROM ops WHERE id=?", (forget_op,))
+
+    def calibration_figures(self, figures: dict[str, tuple[float | None, float | None]]) -> None:
+        """Record, for every slot made with one of these calibrations (by id), its ΔE2000
+        (leave-one-out, in-sample): fills in what a state from before schema 3 lacks."""
+        with self._tx():
+            self.db.executemany(
+                "UPDATE sources SET delta_e=?, delta_e_fit=? WHERE calibration=?"
+                " AND (delta_e IS NOT ? OR delta_e_fit IS NOT ?)",
+                [(loo, fit, cal, loo, fit) for cal, (loo, fit) in figures.items()])
 
     def put_files(self, files: list[FileRow]) -> None:
         with self._tx():

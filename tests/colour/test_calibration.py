@@ -61,6 +61,29 @@ def test_cli_writes_json_table_and_diagnostic(calibrated):
         assert im.format == "PNG" and im.width > 600
 
 
+def test_the_table_numbers_patches_1_to_24_and_counts_clipped_ones(calibrated):
+    photo, out, result = calibrated
+    data = json.loads(out.read_text())
+    lines = result.stdout.splitlines()
+    rows = [ln for ln in lines if ln[:2].strip().isdigit()]
+    assert [int(ln[:2]) for ln in rows] == list(range(1, 25))
+    assert [ln[4:26].strip() for ln in rows] == [p["name"][:22] for p in data["patches"]]
+    clipped = [p for p in data["patches"] if p["clipped"]]
+    assert clipped, "this photo's cyan has its red crushed: the case the table must count"
+    for p in clipped:
+        assert rows[p["index"]].endswith("* clipped")
+    # every patch counts: the max after correction is over all 24, the clipped one included
+    s = data["summary"]
+    assert s["max_after"] == pytest.approx(max(p["delta_e_after"] for p in data["patches"]), abs=1e-3)
+    assert s["mean_after"] == pytest.approx(np.mean([p["delta_e_after"] for p in data["patches"]]), abs=2e-3)
+    # a clipped patch was never fitted: its held-out figure is its ΔE after correction
+    held = [p["delta_e_after"] if p["clipped"] else p["delta_e_loo"] for p in data["patches"]]
+    assert s["mean_loo"] == pytest.approx(np.mean(held), abs=2e-3)
+    assert s["max_loo"] == pytest.approx(max(held), abs=1e-3)
+    assert f"{s['mean_loo']:.2f} leave-one-out" in result.stdout
+    assert f"{s['mean_after']:.2f} in-sample" in result.stdout
+
+
 def test_load_and_apply_calibration(calibrated):
     photo, out, _ = calibrated
     cal = load_calibration(out)

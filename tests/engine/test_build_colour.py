@@ -55,8 +55,11 @@ def test_a_chart_in_an_item_folder_calibrates_that_item(cli, tmp_path, chart_pho
                   - pixels(tmp_path / "plain/detail/A1001/A1001-02.jpg")).mean() < 0.5
     assert (out / "calibration").is_dir() and len(list((out / "calibration").glob("*.png"))) == 1
     db = sqlite3.connect(out / ".imgkit" / "state.sqlite")
-    rows = dict(db.execute("SELECT item, max(delta_e) FROM sources GROUP BY item").fetchall())
-    assert rows["A1002"] == pytest.approx(cal["mean_after"]) and rows["A1001"] is None
+    # the state records the calibration's figure, leave-one-out, and in-sample beside it
+    rows = {item: (loo, fit) for item, loo, fit in db.execute(
+        "SELECT item, max(delta_e), max(delta_e_fit) FROM sources GROUP BY item").fetchall()}
+    assert rows["A1002"] == (pytest.approx(cal["mean_loo"]), pytest.approx(cal["mean_after"]))
+    assert rows["A1001"] == (None, None)
     again = cli("build", src, "-o", out, "-j", "1")
     assert "0 processed, 11 up to date" in again.stdout
 

@@ -79,9 +79,10 @@ def test_a_chart_is_calibrated_into_out_calibration_and_its_bytes_kept(first, pr
     assert use.id == hashlib.sha256(use.path.read_bytes()).hexdigest()[:12]
     assert use.source == str(chart) and use.original == f"calibration/A1-{digest[:12]}-chart.jpg"
     assert use.summary["method"] == "diagonal" and set(use.summary) == {
-        "method", "mean_before", "max_before", "mean_after", "max_after"}
+        "method", "mean_before", "max_before", "mean_after", "max_after", "mean_loo", "max_loo"}
     saved = json.loads(use.path.read_text())
     assert saved["source"]["sha256"] == digest and saved["summary"]["mean_after"] == use.summary["mean_after"]
+    assert saved["summary"]["mean_loo"] == use.summary["mean_loo"] > use.summary["mean_after"]
     assert use.path.with_suffix(".png").is_file(), "the diagnostic PNG beside it"
     assert (out / use.original).read_bytes() == chart01.read_bytes()
     assert sorted(p.name for p in (out / "calibration").iterdir()) == sorted(

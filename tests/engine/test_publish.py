@@ -331,11 +331,11 @@ def test_the_calibration_applied_is_reported_and_recorded(tmp_path, out, state, 
     [q] = publisher.publish("Q", run.results("Q"))
     assert p.calibration == calibration.as_outcome_field() and q.calibration is None
     assert p.calibration["file"] == str(calibration.path) and "mean_after" in p.calibration
-    rows = {item: (cal, de, fp) for item, cal, de, fp in db(
-        state, "SELECT item, calibration, delta_e, profile_fp FROM sources")}
-    assert rows["P"] == (calibration.id, pytest.approx(calibration.summary["mean_after"]),
-                         f"{prof.fingerprint}+{calibration.id}")
-    assert rows["Q"] == (None, None, prof.fingerprint)
+    rows = {item: (cal, de, fit, fp) for item, cal, de, fit, fp in db(
+        state, "SELECT item, calibration, delta_e, delta_e_fit, profile_fp FROM sources")}
+    assert rows["P"] == (calibration.id, pytest.approx(calibration.summary["mean_loo"]),
+                         pytest.approx(calibration.summary["mean_after"]), f"{prof.fingerprint}+{calibration.id}")
+    assert rows["Q"] == (None, None, None, prof.fingerprint)
     # the detail image is the corrected one: unlike the same photo rendered without the calibration
     plain = detail.run(prof, photo.read_bytes()).outputs["detail"]
     with Image.open(out / "detail" / "P" / "P-01.jpg") as a, Image.open(io.BytesIO(plain)) as b:

@@ -1,7 +1,7 @@
-"""The SQLite state (schema 2, keyed by slot): sources, files, outputs, marks and ops written by
+"""The SQLite state (schema 3, keyed by slot, both ΔE2000 figures): sources, files, outputs, marks and ops written by
 a run and read back, the read-only view validate and the report use, the operations' writes
 (replace, repath, renumber, mark, record/restore), and a schema-1 state left by an older imgkit:
-read as it is by the read-only view, migrated when opened for writing."""
+read as it is by the read-only view, migrated when opened for writing; a schema-2 state likewise."""
 
 from __future__ import annotations
 
@@ -75,15 +75,16 @@ def state(tmp_path):
     s.close()
 
 
-def test_a_new_state_makes_its_folder_runs_in_wal_is_schema_2_and_keys_by_slot(tmp_path):
+def test_a_new_state_makes_its_folder_runs_in_wal_is_schema_3_and_keys_by_slot(tmp_path):
     path = state_path(tmp_path / "deep" / "out")
     s = State(path)
     try:
         assert path.is_file()
         assert s.db.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
-        assert s.db.execute("PRAGMA user_version").fetchone()[0] == VERSION == 2
+        assert s.db.execute("PRAGMA user_version").fetchone()[0] == VERSION == 3
         for table, column, _ in V1_MIGRATIONS:
             assert column in columns(s.db, table)
+        assert "delta_e_fit" in columns(s.db, "sources")
         pk = {table: [r[1] for r in sorted(s.db.execute(f"PRAGMA table_info({table})"), key=lambda r: r[5]) if r[5]]
               for table in ("sources", "outputs", "marks", "ops")}
         assert pk == {"sources": ["item", "idx"], "outputs": ["item", "idx", "kind"],
@@ -95,11 +96,11 @@ def test_a_new_state_makes_its_folder_runs_in_wal_is_schema_2_and_keys_by_slot(t
         assert s.items() == set() and not s.has_op("1-replace-A1001")
     finally:
         s.close()
-    # opening it again changes nothing: it is already schema 2
+    # opening it again changes nothing: it is already schema 3
     before = path.read_bytes()
     again = State(path)
     try:
-        assert again.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert again.db.execute("PRAGMA user_version").fetchone()[0] == 3
         assert everything(again.db) == {t: [] for t in ("sources", "files", "outputs", "marks", "ops")}
     finally:
         again.close()
@@ -507,10 +508,14 @@ def test_a_schema_1_state_reads_through_the_read_only_view_unmigrated(tmp_path, 
     before = state_path(out).read_bytes()
     view = read_tree_view(out)
     late_of = V1_LATE if late else {A: (None, None, None), C: (None, None, None)}
+    # the one ΔE an older imgkit recorded was the in-sample mean: read as that, never as leave-one-out
     assert view == TreeView(
         first_seen={"A1001": 90.0, "A1002": 200.0},
-        outputs={"detail/A1001/A1001-01.jpg": late_of[A], "detail/A1002/A1002-01.jpg": late_of[C]},
-        published={"A1001": [(1, late_of[A][2])], "A1002": [(1, None)]})
+        outputs={"detail/A1001/A1001-01.jpg": (late_of[A][0], None, late_of[A][2]),
+                 "detail/A1002/A1002-01.jpg": (late_of[C][0], None, late_of[C][2])},
+        published={"A1001": [(1, late_of[A][2])], "A1002": [(1, None)]},
+        fits={p: v for p, v in (("detail/A1001/A1001-01.jpg", late_of[A][1]),
+                                ("detail/A1002/A1002-01.jpg", late_of[C][1])) if v is not None})
     # reading changed nothing: same bytes, still schema 1
     assert state_path(out).read_bytes() == before
     db = sqlite3.connect(state_path(out))
@@ -542,18 +547,20 @@ def test_opening_a_schema_1_state_for_writing_migrates_it_by_slot(tmp_path, late
     db.close()
     s = State(state_path(out))
     try:
-        assert s.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert s.db.execute("PRAGMA user_version").fetchone()[0] == 3
         assert columns(s.db, "outputs") == {"item", "idx", "kind", "path", "sha256"}
         tables = {r[0] for r in s.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"sources", "files", "outputs", "marks", "ops"} <= tables
         assert not {"sources_v1", "outputs_v1"} & tables
-        # every row kept, every column: (item, idx, sha, path, …, first_seen, updated, ms, late ones)
+        # every row kept, every column: (item, idx, sha, path, …, first_seen, updated, ms, late ones);
+        # the old ΔE (in-sample) moved to delta_e_fit, the leave-one-out one left for a build to record
+        late_of = V1_LATE if late else dict.fromkeys((A, B, C), (None, None, None))
         want = sorted((item, idx, sha, path, size, ext, captured, status, fp, first, updated, ms,
-                       *(V1_LATE[sha] if late else (None, None, None)))
+                       late_of[sha][0], None, late_of[sha][2], late_of[sha][1])
                       for sha, item, idx, path, size, ext, captured, status, fp, first, updated, ms in V1_SOURCES)
         assert s.db.execute(
             "SELECT item, idx, sha256, path, size, ext, captured, status, profile_fp, first_seen, updated, ms,"
-            " calibration, delta_e, decoration FROM sources ORDER BY item, idx").fetchall() == want
+            " calibration, delta_e, decoration, delta_e_fit FROM sources ORDER BY item, idx").fetchall() == want
         assert s.sources()[("A1001", 1)] == SourceRow(A, "A1001", 1, "A1001/a.jpg", 10, "jpg", "2024:05:01 10:00:01",
                                                       "done", "old", V1_LATE[A][2] if late else None)
         # outputs re-keyed by slot, keeping the content they were made from
@@ -582,7 +589,7 @@ def test_opening_a_schema_1_state_for_writing_migrates_it_by_slot(tmp_path, late
     # opened again it stays as it is
     again = State(state_path(out))
     try:
-        assert again.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert again.db.execute("PRAGMA user_version").fetchone()[0] == 3
         assert set(again.sources()) == {("A1001", 1), ("A1001", 2), ("A1001", 3), ("A1002", 1), ("B2002", 1)}
     finally:
         again.close()
@@ -619,3 +626,76 @@ def test_a_migration_that_fails_leaves_the_schema_1_state_as_it_was(tmp_path):
 
 def everything_v1(db: sqlite3.Connection) -> dict[str, list[tuple]]:
     return {t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2, 3").fetchall() for t in ("sources", "files", "outputs")}
+
+
+# --- a schema-2 state: one ΔE, the in-sample mean -------------------------------------------------
+
+V2_SCHEMA = """
+CREATE TABLE sources (
+    item TEXT NOT NULL, idx INTEGER NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL,
+    size INTEGER NOT NULL, ext TEXT NOT NULL, captured TEXT, status TEXT NOT NULL,
+    profile_fp TEXT, first_seen REAL NOT NULL, updated REAL NOT NULL, ms REAL,
+    calibration TEXT, delta_e REAL, decoration TEXT, PRIMARY KEY (item, idx));
+CREATE TABLE files (
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, sha256 TEXT,
+    status TEXT NOT NULL, reason TEXT, profile_fp TEXT, seen REAL NOT NULL);
+CREATE TABLE outputs (
+    item TEXT NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT,
+    PRIMARY KEY (item, idx, kind));
+CREATE TABLE marks (item TEXT NOT NULL, idx INTEGER NOT NULL, label TEXT NOT NULL, made REAL NOT NULL,
+    PRIMARY KEY (item, idx, label));
+CREATE TABLE ops (id TEXT PRIMARY KEY, kind TEXT NOT NULL, item TEXT NOT NULL, made REAL NOT NULL);
+PRAGMA user_version = 2;
+"""
+V2_ROWS = [("A1001", 1, A, "A1001/a.jpg", 10, "jpg", None, "done", "fp+cal1", 100.0, 101.0, 5.0, "cal1", 1.55, None),
+           ("A1001", 2, B, "A1001/b.jpg", 11, "jpg", None, "done", "fp", 100.0, 101.0, 5.0, None, None, None)]
+
+
+def make_v2_state(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    db.executescript(V2_SCHEMA)
+    db.executemany("INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", V2_ROWS)
+    db.executemany("INSERT INTO outputs VALUES (?,?,?,?,?)",
+                   [("A1001", i, "detail", f"detail/A1001/A1001-0{i}.jpg", s) for i, s in ((1, A), (2, B))])
+    db.commit()
+    db.close()
+
+
+def test_a_schema_2_state_reads_its_delta_e_as_in_sample_and_migrates_it_there(tmp_path):
+    out = tmp_path / "out"
+    make_v2_state(state_path(out))
+    view = read_tree_view(out)   # read-only, unmigrated: 1.55 was the in-sample mean, not leave-one-out
+    assert view.outputs["detail/A1001/A1001-01.jpg"] == ("cal1", None, None)
+    assert view.fits == {"detail/A1001/A1001-01.jpg": 1.55}
+    s = State(state_path(out))
+    try:
+        assert s.db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert s.db.execute("SELECT idx, calibration, delta_e, delta_e_fit FROM sources ORDER BY idx").fetchall() == [
+            (1, "cal1", None, 1.55), (2, None, None, None)]
+        # a build records the calibration's leave-one-out figure for the slots made with it
+        s.calibration_figures({"cal1": (2.65, 1.55), "other": (9.0, 1.0)})
+        assert s.view().outputs["detail/A1001/A1001-01.jpg"] == ("cal1", 2.65, None)
+        assert s.view().fits == {"detail/A1001/A1001-01.jpg": 1.55}
+        assert s.db.execute("SELECT delta_e, delta_e_fit FROM sources WHERE idx = 2").fetchone() == (None, None)
+    finally:
+        s.close()
+
+
+def test_a_record_journaled_before_schema_3_is_restored_with_its_delta_e_as_in_sample(state):
+    """An operation an older imgkit journaled (its rows end at ``decoration``) is undone into
+    today's columns: the one ΔE it holds was the in-sample mean."""
+    old = ItemRecord("A1001", [list(r) for r in V2_ROWS], [], [])
+    state.restore(ItemRecord.from_json(json.loads(json.dumps(old.as_json()))))
+    assert state.db.execute("SELECT idx, delta_e, delta_e_fit FROM sources ORDER BY idx").fetchall() == [
+        (1, None, 1.55), (2, None, None)]
+    state.restore(state.record("A1001"))   # a record of today's rows goes back as it is
+    assert state.db.execute("SELECT idx, delta_e, delta_e_fit FROM sources ORDER BY idx").fetchall() == [
+        (1, None, 1.55), (2, None, None)]
+
+
+def test_finish_publish_records_both_figures(state):
+    state.begin_publish([source(A, "A1001", 1)], [])
+    state.finish_publish([Published("A1001", 1, outs("A1001", 1), 1.0, "cal2", 2.65, 1.55)])
+    assert state.view().outputs == {"detail/A1001/A1001-01.jpg": ("cal2", 2.65, None)}
+    assert state.view().fits == {"detail/A1001/A1001-01.jpg": 1.55}
