@@ -231,6 +231,8 @@ def _with_fingerprint(p: Profile) -> Profile:
         part = asdict(getattr(p, name))
         if name == "naming":
             part.pop("order")   # which photo gets which index, not what an image looks like
+        if name == "colour":
+            part.pop("max_delta_e")   # a threshold validate judges by, not how an image is made
         if name == "watermark":
             # enabled = true adds nothing (fingerprints made before the key existed stay valid);
             # with enabled = false nothing of the mark reaches the output

@@ -15,7 +15,7 @@ from imgkit import profile as profiles
 from imgkit.checks.validate import validate
 from imgkit.cli import main
 from imgkit.imaging.watermark import placement, scaled_watermark
-from tests.conftest import SAMPLES
+from tests.conftest import copy_samples
 
 
 def run_cli(*args):
@@ -26,7 +26,7 @@ def built_with(root: Path, text: str | None) -> tuple[Path, Path]:
     """(OUT, profile file): item A1001 of the sample shoot built with a profile of ``text``
     (None: the default profile, no -p)."""
     shoot, out = root / "shoot", root / "out"
-    shutil.copytree(SAMPLES / "A1001", shoot / "A1001")
+    copy_samples(shoot / "A1001", "A1001")
     prof = root / "p.toml"
     args = ["build", shoot, "-o", out, "-j", "1"]
     if text is not None:

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from imgkit.cli import main
-from tests.conftest import SAMPLES, write_profile
+from tests.conftest import copy_samples, write_profile
 
 
 def run_cli(*args):
@@ -23,8 +23,8 @@ def shoot(tmp_path_factory, corpus):
     """A1002 shot with a chart (arcu 01), A1001 without; built once with the default profile."""
     root = tmp_path_factory.mktemp("colour")
     src = root / "shoot"
-    shutil.copytree(SAMPLES / "A1001", src / "A1001")
-    shutil.copytree(SAMPLES / "A1002", src / "A1002")
+    copy_samples(src / "A1001", "A1001")
+    copy_samples(src / "A1002", "A1002")
     shutil.copy(corpus / "colorchecker" / "arcu__color_checker_01.jpg", src / "A1002" / "colorchecker.jpg")
     out = root / "out"
     result = run_cli("build", src, "-o", out, "-j", "1", "--json")

@@ -5,7 +5,6 @@ advertising-law words are a warning, or refuse the sheet under [sheet] banned_wo
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -14,7 +13,7 @@ from imgkit.detail import product_sheet as sheet
 from imgkit.detail.decoration import Decorations
 from imgkit.errors import ConfigError
 from imgkit.main_image.copy_rules import text_problems
-from tests.conftest import SAMPLES, tree_hashes, write_profile
+from tests.conftest import copy_samples, tree_hashes, write_profile
 
 BAD = "\U000f0001"
 HEADER = "货号,品名,颜色,面料,卖点"
@@ -72,7 +71,7 @@ def test_clean_text_says_nothing(tmp_path):
 @pytest.fixture
 def shoot(tmp_path):
     src = tmp_path / "shoot"
-    shutil.copytree(SAMPLES / "A1001", src / "A1001")
+    copy_samples(src / "A1001", "A1001")
     return src
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -20,7 +19,7 @@ from imgkit.imaging.fonts import find_font
 from imgkit.imaging.watermark import watermark_image
 from imgkit.main_image.render import Spec, render
 from imgkit.tree.page import heading_band
-from tests.conftest import SAMPLES, photo_set, tree_hashes, write_profile
+from tests.conftest import SAMPLES, copy_samples, photo_set, tree_hashes, write_profile
 from tests.main_image.test_render import SAMPLE_LOGO
 
 BAD = "\U000f0001"            # a private-use character: no font has it
@@ -126,7 +125,7 @@ def test_a_text_watermark_without_a_font_is_drawn_and_found(cli, tmp_path):
 @pytest.fixture
 def built(cli, tmp_path):
     src = tmp_path / "shoot"
-    shutil.copytree(SAMPLES / "A1001", src / "A1001")
+    copy_samples(src / "A1001", "A1001")
     (src / "items.csv").write_text("货号,品名,卖点\nA1001,手绘骷髅摆件,眼窝层次分明|牙齿细节\n", encoding="utf-8")
     out = tmp_path / "out"
     assert cli("build", src, "-o", out, "-j", "2").exit_code == 0
