@@ -126,7 +126,7 @@ def test_the_defaults_leave_a_chart_photo_its_own_correction(corpus, tmp_path):
     from imgkit.colour.calibration import patches_in
     from imgkit.colour.reference import load_reference
     ref = load_reference()
-    prof = profiles.load(str(write_profile(tmp_path / "p.toml", watermark={"image": ""})))
+    prof = profiles.load(str(write_profile(tmp_path / "p.toml", watermark={"enabled": False})))
     for photo in sorted((corpus / "colorchecker").glob("*.jpg")):
         data = photo.read_bytes()
         cal = calibrate_pixels(read_photo(data)[0])
