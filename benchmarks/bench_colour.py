@@ -98,24 +98,29 @@ def render(transform: np.ndarray, exposure: float, turn: float, seed: int) -> by
 
 
 def synthetic() -> bool:
+    """Issue 3's scenes and targets. Its figures left clipped patches out; the calibration's
+    figure now counts every patch (a clipped one at its ΔE after correction), so both are shown
+    and the targets are judged on the unclipped patches, as issue 3 set them."""
     shown = Reference(name="colorchecker24 (as sRGB shows it)", names=REF.names,
                       lab=colour.linear_to_lab(np.clip(REF.linear, 0, 1)), chart=True)
     print("## Synthetic sRGB camera (leave-one-out ΔE2000 against the chart as sRGB shows it)\n")
-    print("| scene | method | clipped | before mean | after mean | LOO mean | LOO max |")
-    print("|---|---|---|---|---|---|---|")
+    print("| scene | method | clipped | before mean | after mean | LOO mean, every patch | LOO mean, unclipped "
+          "| LOO max, unclipped |")
+    print("|---|---|---|---|---|---|---|---|")
     means, maxes = [], []
     for k, (name, (transform, exposure, turn)) in enumerate(SCENES.items()):
         data = render(transform, exposure, turn, seed=k)
         rgb = read_photo(data)[0]
         cal = fit_sample(measure(rgb, shown), shown)
         s = cal.summary
-        means.append(s["mean_loo"])
-        maxes.append(s["max_loo"])
+        held = [p.delta_e_loo for p in cal.patches if not p.clipped]
+        means.append(float(np.mean(held)))
+        maxes.append(float(np.max(held)))
         print(f"| {name} | {cal.fit.label} | {len(s['clipped'])} | {s['mean_before']:.2f} | {s['mean_after']:.2f} "
-              f"| {s['mean_loo']:.2f} | {s['max_loo']:.2f} |")
+              f"| {s['mean_loo']:.2f} | {means[-1]:.2f} | {maxes[-1]:.2f} |")
     ok = max(means) <= 1.0 and max(maxes) <= 3.0
-    print(f"\nworst scene: LOO mean {max(means):.2f} (target ≤ 1.0), LOO max {max(maxes):.2f} (target ≤ 3.0)"
-          f" → {'PASS' if ok else 'FAIL'}\n")
+    print(f"\nworst scene, unclipped patches: LOO mean {max(means):.2f} (target ≤ 1.0), LOO max {max(maxes):.2f} "
+          f"(target ≤ 3.0) → {'PASS' if ok else 'FAIL'}\n")
     return ok
 
 

@@ -38,10 +38,12 @@ def calibrate(photo: Path, reference: str, corners, out: Path | None) -> None:
     """Measure a colour chart photo and write the colour correction for its session.
 
     Finds the ColorChecker Classic 24 (any rotation, moderate perspective, mini or full
-    size), fits the correction with the lowest leave-one-out ΔE2000 (diagonal, 3x3 matrix,
-    root-polynomial, or a tone curve from the greys followed by either), prints the
-    per-patch table and writes the JSON and a diagnostic PNG. Exit 1 when no chart is
-    found or the photo cannot be used, 2 on bad usage.
+    size; camera JPEGs, raw linear machine-vision frames, webcams), fits the correction
+    with the lowest leave-one-out ΔE2000 (diagonal, 3x3 matrix, root-polynomial, or a tone
+    curve from the greys or a fitted power-law response followed by either), prints the
+    per-patch table (patches 1-24; its figure is the leave-one-out mean, in-sample beside
+    it) and writes the JSON and a diagnostic PNG. Exit 1 when no chart is found or the
+    photo cannot be used, 2 on bad usage.
 
     Example: imgkit calibrate shoot/_calibration/chart.jpg -o session.json
     """
