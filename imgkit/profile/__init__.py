@@ -11,11 +11,13 @@ from imgkit.profile.sections import (
                                      LINK_TLDS,
                                      LINK_WORDS,
                                      PAGE_SECTIONS,
+                                     PLATFORMS,
                                      POSITIONS,
                                      Backup,
                                      Captions,
                                      Colour,
                                      Detail,
+                                     Export,
                                      Facts,
                                      Input,
                                      MainImage,
@@ -30,5 +32,6 @@ from imgkit.profile.sections import (
 
 __all__ = ["PIPELINE_VERSION", "SECTIONS", "SHIPPED_DIR", "Profile", "load", "resolve", "shipped",
            "AUTO_WHITE_BALANCE", "BANNED_WORDS", "CCM_METHODS", "FACT_FIELDS", "FORMATS", "LINK_TLDS",
-           "LINK_WORDS", "PAGE_SECTIONS", "POSITIONS", "Backup", "Captions", "Colour", "Detail", "Facts",
-           "Input", "MainImage", "Marks", "Master", "Naming", "Page", "Sheet", "Validate", "Watermark"]
+           "LINK_WORDS", "PAGE_SECTIONS", "PLATFORMS", "POSITIONS", "Backup", "Captions", "Colour", "Detail",
+           "Export", "Facts", "Input", "MainImage", "Marks", "Master", "Naming", "Page", "Sheet", "Validate",
+           "Watermark"]

@@ -24,6 +24,7 @@ from imgkit.profile.sections import (
     Captions,
     Colour,
     Detail,
+    Export,
     Facts,
     Input,
     MainImage,
@@ -43,7 +44,8 @@ PIPELINE_VERSION = 1
 
 SECTIONS = {"naming": Naming, "input": Input, "detail": Detail, "watermark": Watermark,
             "master": Master, "backup": Backup, "main_image": MainImage, "colour": Colour,
-            "validate": Validate, "sheet": Sheet, "facts": Facts, "captions": Captions, "mark": Marks, "page": Page}
+            "validate": Validate, "sheet": Sheet, "facts": Facts, "captions": Captions, "mark": Marks, "page": Page,
+            "export": Export}
 #: keys naming a file, relative to the profile file that sets the key
 ASSET_KEYS = ("watermark.image", "watermark.font", "main_image.font")
 
@@ -68,6 +70,7 @@ class Profile:
     captions: Captions = Captions()
     mark: Marks = Marks()
     page: Page = Page()  # not in the fingerprint: the page renders no detail image
+    export: Export = Export()  # not in the fingerprint: only `imgkit export` reads it
     fingerprint: str = ""
     # ("section.key", folder) of asset keys set by a base profile in another folder
     asset_dirs: tuple[tuple[str, Path], ...] = ()

@@ -342,3 +342,58 @@ class Page:
         if "heading" not in self.sections or not self.heading:
             return 0
         return self.heading_height or 2 * self.heading_size
+
+
+PLATFORMS = ("taobao", "tmall", "jd", "pdd", "amazon", "shopify")
+_BYTES = {"check": lambda v: _check(0 <= v <= 50_000_000, "0..50,000,000 bytes (0: no limit)")}
+_SIDE = {"check": lambda v: _check(0 <= v <= 10000, "0..10000 px (0: no limit)")}
+
+
+@dataclass(frozen=True)
+class Export:
+    """[export]: one marketplace's listing pack (``imgkit export OUT --for NAME``, checked by
+    ``imgkit validate OUT/export/NAME -p NAME``). The shop's profile still decides decode, colour
+    and the watermark; this section decides sizes, counts, names, byte caps and where the mark
+    may go. A profile without ``platform`` is not an export profile. Sizes in px, bytes in bytes."""
+    platform: str = field(default="", metadata={"check": lambda v: _check(
+        v in ("", *PLATFORMS), "one of " + ", ".join(PLATFORMS))})
+    source: str = ""                 # where the numbers come from (the platform's page, as copied)
+    #: "item": <ITEM>/main/<ITEM>-main-NN + <ITEM>/detail/<ITEM>-detail-NN; "flat": <KEY>.MAIN,
+    #: <KEY>.PT01.. in one folder (Amazon's bulk upload); "item-flat": <ITEM>/<ITEM>-NN (Shopify)
+    layout: str = field(default="item", metadata={"check": lambda v: _check(
+        v in ("item", "flat", "item-flat"), "'item', 'flat' or 'item-flat'")})
+    key_columns: tuple[str, ...] = ()  # "flat": the sheet columns naming the files (e.g. asin, sku)
+    format: str = field(default="JPEG", metadata={"check": lambda v: _check(v in ("JPEG", "WEBP"), "'JPEG' or 'WEBP'")})
+    # main (carousel) images: square, made at main_size, at most main_count per item
+    main_size: int = field(default=800, metadata={"check": lambda v: _check(100 <= v <= 10000, "100..10000 px")})
+    main_min_side: int = field(default=0, metadata=_SIDE)
+    main_max_side: int = field(default=0, metadata=_SIDE)
+    main_count: int = field(default=5, metadata={"check": lambda v: _check(1 <= v <= 20, "1..20")})
+    main_max_bytes: int = field(default=3_000_000, metadata=_BYTES)
+    main_watermark: bool = True      # the shop's mark on the main images that are not the white one
+    # the white-background image (白底图, JD's first, Amazon MAIN): which main image it is, 1-based; 0: none
+    white_index: int = field(default=0, metadata={"check": lambda v: _check(0 <= v <= 20, "0..20")})
+    white_min_bytes: int = field(default=0, metadata=_BYTES)
+    white_max_bytes: int = field(default=0, metadata=_BYTES)   # 0: main_max_bytes
+    white_fill: float = field(default=0.8, metadata={"check": lambda v: _check(0.1 <= v <= 1, "0.1..1")})
+    white_min_fill: float = field(default=0.0, metadata={"check": lambda v: _check(0 <= v <= 1, "0..1")})
+    white_min_product: int = field(default=0, metadata=_SIDE)  # the product's box, longer side, at least
+    white_purity: float = field(default=0.98, metadata={"check": lambda v: _check(0.5 <= v <= 1, "0.5..1")})
+    white_band: float = field(default=0.02, metadata={"check": lambda v: _check(0.005 <= v <= 0.2, "0.005..0.2")})
+    # optional 3:4 main images (Taobao 750x1000); 0: none
+    tall_width: int = field(default=0, metadata=_SIDE)
+    tall_height: int = field(default=0, metadata=_SIDE)
+    # the description: the detail images on one page, cut in slices (uses [page] for margins)
+    detail_width: int = field(default=750, metadata={"check": lambda v: _check(0 <= v <= 5000, "0..5000 px (0: none)")})
+    detail_min_width: int = field(default=0, metadata=_SIDE)
+    detail_max_width: int = field(default=0, metadata=_SIDE)
+    detail_slice_height: int = field(default=1500, metadata={"check": lambda v: _check(100 <= v <= 20000,
+                                                                                       "100..20000 px")})
+    detail_max_bytes: int = field(default=3_000_000, metadata=_BYTES)
+    detail_max_count: int = field(default=0, metadata={"check": lambda v: _check(0 <= v <= 200, "0..200 (0: any)")})
+    detail_watermark: bool = True
+    # byte budgets: the JPEG quality is searched per image between these, never below the floor
+    quality_max: int = field(default=92, metadata={"check": lambda v: _check(1 <= v <= 100, "1..100")})
+    quality_min: int = field(default=60, metadata={"check": lambda v: _check(1 <= v <= 100, "1..100")})
+    ssim_floor: float = field(default=0.97, metadata={"check": lambda v: _check(0.5 <= v <= 1, "0.5..1")})
+    text_banned: bool = True         # no text (OCR) on the white-background image
