@@ -16,6 +16,7 @@ from imgkit.errors import Rejected
 from imgkit.imaging import codec as imaging
 from imgkit.imaging.blend import alpha_over
 from imgkit.imaging.colours import rgb_of
+from imgkit.imaging.resample import shrink
 from imgkit.imaging.watermark import placement, scaled_watermark
 from imgkit.profile import Profile
 
@@ -70,7 +71,10 @@ def resize(f: Frame) -> Frame:
     shown_w, shown_h = (h, w) if turned else (w, h)
     if shown_w < width and not f.profile.detail.allow_upscale:
         raise Rejected(f"narrower than {width} px ({shown_w} px as displayed)")
-    height = max(1, round(shown_h * width / shown_w))
+    # the height from the photo's own size, not from a DCT-scaled decode's rounded one (a 4000x2666
+    # photo decoded at 1/4 is 1000x667: 474 px where the photo says 473)
+    full_w, full_h = f.source.size if f.source else (shown_w, shown_h)
+    height = max(1, round(full_h * width / full_w))
     if height > JPEG_MAX_SIDE:
         raise Rejected(f"too tall: would be {width}x{height} px, over the JPEG limit of {JPEG_MAX_SIDE}")
     if (shown_w, shown_h) == (width, height):
@@ -78,6 +82,8 @@ def resize(f: Frame) -> Frame:
     size = (height, width) if turned else (width, height)
     if width < shown_w <= CUBIC_MAX_SHRINK * width and f.image.mode in ("L", "RGB"):
         return replace(f, image=_cubic(f.image, size))
+    if width < shown_w and f.image.mode in ("L", "RGB"):
+        return replace(f, image=shrink(f.image, size))
     # alpha stays with Pillow, which resizes it premultiplied; CMYK and upscaling too
     return replace(f, image=f.image.resize(size, Image.Resampling.LANCZOS))
 
