@@ -42,10 +42,11 @@ def is_pack(target: Path, export: Export) -> bool:
 
 def platform_of(target: Path) -> str | None:
     """``OUT/export/<platform>`` of a build tree names its platform (so ``-p`` may be left out)."""
-    out = target.resolve().parent.parent
-    if target.resolve().parent.name == "export" and target.name in PLATFORMS:
+    t = target.resolve()
+    out = t.parent.parent
+    if t.parent.name == "export" and t.name in PLATFORMS:
         if (out / ".imgkit" / "state.sqlite").is_file() or (out / "detail").is_dir():
-            return target.name
+            return t.name
     return None
 
 
