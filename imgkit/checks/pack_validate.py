@@ -85,8 +85,8 @@ def validate_pack(target: Path, profile: Profile, shop: Profile | None = None, *
 
 #: a "line" of text taller than this share of the picture is the product read as a glyph (a ring as O)
 MAX_LINE = 0.3
-#: px around the product's box left out of the purity band: JPEG rings up to a block from an edge
-EDGE = 8
+#: px around the product's box left out of the purity band: JPEG rings up to an MCU (16 px at 4:2:0) from an edge
+EDGE = 16
 
 
 def _white(path: Path, band: float, read: bool) -> dict:
