@@ -93,9 +93,10 @@ def _white(path: Path, band: float, read: bool) -> dict:
     """The product's box, the purity of the border band around it and (``read``) the text on a
     white image, each line marked as lying on the product or on the background.
 
-    Purity is judged on the band's pixels outside the product's box (grown by a JPEG block for
-    the ringing at its edge): JD's product comes within 10 px of the canvas, inside a 2 % band,
-    and is no impurity of the background. Text read is left out of the product's box, so a
+    Purity is judged on the band's pixels outside the product's box (grown by a JPEG MCU for
+    the ringing at its edge; not grown when that leaves none: a near-square product within 16 px
+    of every edge, then ``margin_only``): JD's product comes within 10 px of the canvas, inside a
+    2 % band, and is no impurity of the background. Text read is left out of the product's box, so a
     caption on the white does not make the product look bigger."""
     import cv2
 
@@ -118,7 +119,13 @@ def _white(path: Path, band: float, read: bool) -> dict:
     if len(xs):
         x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
         out["box"] = (x0, y0, x1 - x0, y1 - y0)
-        ring[max(0, y0 - EDGE):y1 + EDGE, max(0, x0 - EDGE):x1 + EDGE] = False
+        grown = ring.copy()
+        grown[max(0, y0 - EDGE):y1 + EDGE, max(0, x0 - EDGE):x1 + EDGE] = False
+        if not grown.any():   # a product within EDGE px of every edge (JD, near square): its margin
+            grown = ring.copy()
+            grown[y0:y1, x0:x1] = False
+            out["margin_only"] = True
+        ring = grown
     out["band"], out["band_pixels"] = b, int(ring.sum())
     out["purity"] = round(float(np.all(rgb[ring] == 255, axis=1).mean()), 4) if ring.any() else 0.0
     if read:

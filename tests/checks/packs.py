@@ -34,12 +34,14 @@ def photo(n: int, w: int, h: int) -> Image.Image:
     return src.crop((x, y, x + cw, y + ch)).resize((w, h), Image.Resampling.LANCZOS)
 
 
-def on_white(side: int = 800, fill: float = 0.85, *, bg=(255, 255, 255), height: int | None = None) -> Image.Image:
+def on_white(side: int = 800, fill: float = 0.85, *, bg=(255, 255, 255), height: int | None = None,
+             aspect: float = 0.75) -> Image.Image:
     """A product (the skull photo's texture in a stool's shape: a seat with a hole, three legs)
-    whose box's longer side, its width, is ``fill`` of the frame, centred on ``bg``."""
+    whose box's longer side, its width, is ``fill`` of the frame (its height ``aspect`` of that),
+    centred on ``bg``."""
     height = height or side
     pw = round(fill * side)
-    ph = round(pw * 0.75)
+    ph = round(pw * aspect)
     canvas = Image.new("RGB", (side, height), bg)
     mask = Image.new("L", (pw, ph), 0)
     d = ImageDraw.Draw(mask)

@@ -120,3 +120,18 @@ def test_white_image_bytes_both_ways(pack, tmp_path):
     assert (fresh / WHITE).stat().st_size > 40_000
     code, data = judge(fresh, str(prof))
     assert code == 1 and hits(data) == {("pack.bytes.white", WHITE)}
+
+
+def test_jd_near_square_product_at_the_edge_judged_by_its_margin(tmp_path):
+    """A square product at JD's 99 % leaves only a 4 px margin, within a JPEG block of the product:
+    ringing keeps ~3/4 of it at exactly 255, a near-white backdrop none of it."""
+    jd = tmp_path / "jd"
+    item_pack(jd, "jd", mains=2, white=1, slices=0, fill=0.99)
+    first = "A1001/main/A1001-main-01.jpg"
+    save(on_white(800, 0.99, aspect=1.0), jd / first, max_bytes=2_999_999)
+    code, data = judge(jd, "jd")
+    assert code == 0 and data["findings"] == []
+    save(on_white(800, 0.99, aspect=1.0, bg=(250, 250, 250)), jd / first, max_bytes=2_999_999)
+    code, data = judge(jd, "jd")
+    assert code == 1 and hits(data) == {("pack.white.purity", first)}
+    assert "margin beside the product" in data["findings"][0]["message"]
