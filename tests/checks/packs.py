@@ -63,11 +63,11 @@ def watermarked(im: Image.Image, prof) -> Image.Image:
     return Image.fromarray(base, "RGB")
 
 
-def with_text(im: Image.Image, text: str, *, size: int = 56) -> Image.Image:
-    """``im`` with ``text`` set by imgkit's text renderer near its top, in dark grey."""
+def with_text(im: Image.Image, text: str, *, size: int = 56, xy: tuple[int, int] = (40, 30)) -> Image.Image:
+    """``im`` with ``text`` set by imgkit's text renderer at ``xy`` (near its top), in dark grey."""
     im = im.copy()
     font = profile_fonts(profiles.load("default")).at(size)
-    font.draw(ImageDraw.Draw(im), (40, 30), text, fill=(40, 40, 40))
+    font.draw(ImageDraw.Draw(im), xy, text, fill=(40, 40, 40))
     return im
 
 

@@ -151,3 +151,15 @@ def test_shopify_item_flat_jpeg_webp_and_colour(profiles_dir, tmp_path):
     webp = export_profile(tmp_path / "shopify-webp.toml", "shopify", format="WEBP")
     code, data = judge(pack, str(webp))                                          # WebP allowed there
     assert hits(data) == {("pack.colour", "A1001/A1001-04.jpg")}
+
+
+def test_a_truncated_file_and_slices_where_the_platform_takes_none(taobao, tmp_path):
+    pack = Path(shutil.copytree(taobao, tmp_path / "taobao"))
+    cut = pack / "A1001" / "main" / "A1001-main-02.jpg"
+    cut.write_bytes(cut.read_bytes()[:20_000])
+    none = export_profile(tmp_path / "no-detail.toml", "taobao", white_index=0, detail_width=0)
+    code, data = judge(pack, str(none))
+    assert code == 1
+    assert hits(data) == {("pack.decode", "A1001/main/A1001-main-02.jpg"), ("pack.count.detail", "")}
+    assert "2 description slices, but this platform takes none" in \
+        next(f["message"] for f in data["findings"] if f["rule"] == "pack.count.detail")

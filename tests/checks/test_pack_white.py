@@ -107,6 +107,15 @@ def test_text_on_the_white_background_fails(pack):
     assert not any(f["rule"].startswith("pack.white") for f in data["findings"])
 
 
+def test_text_on_the_product_is_a_warning_only(pack):
+    save(with_text(on_white(), "BRAND 2026", xy=(250, 200), size=48), pack / WHITE, max_bytes=300_000,
+         min_bytes=38_000)
+    code, data = judge(pack, "taobao")
+    assert code == 0 and hits(data) == {("pack.text.product", WHITE)}
+    f = data["findings"][0]
+    assert f["severity"] == "warning" and "BRAND 2026" in f["message"] and data["summary"]["warnings"] == 1
+
+
 def test_white_image_bytes_both_ways(pack, tmp_path):
     Image.open(pack / WHITE).save(pack / WHITE, quality=50)     # still pure white (not at q20), under 38 KB
     code, data = judge(pack, "taobao")
