@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -134,9 +132,10 @@ def test_choose_prefers_the_curve_when_the_tone_curve_is_not_srgb():
     assert np.nanmean(choice.loo[choice.fit.label]) < 0.5 < np.nanmean(choice.loo["matrix"])
 
 
-def test_apply_matches_the_numpy_formula_for_every_method_and_is_fast_on_710px():
+def test_apply_matches_the_numpy_formula_for_every_method():
     """The OpenCV blocks (uint16 tables, float32 root terms) against the float64 numpy formula:
-    at most one code value apart, and almost always equal; every method well under 10 ms."""
+    at most one code value apart, and almost always equal. (Its time on a 710 px photo is
+    measured by benchmarks/bench_colour.py, not asserted here.)"""
     from imgkit.colour.reference import load_reference
     ref = load_reference()
     shot = np.clip(ref.linear @ np.array([[0.9, 0.1, 0], [0.05, 0.8, 0.05], [0, 0.1, 0.6]]).T, 0, 1) ** 1.1
@@ -152,14 +151,6 @@ def test_apply_matches_the_numpy_formula_for_every_method_and_is_fast_on_710px()
             diff = np.abs(out.astype(int) - expect)
             assert diff.max() <= 1, method
             assert (diff > 0).mean() < 0.01, method
-        best = min(_timed(ccm.apply, f, img) for _ in range(7))
-        assert best < 0.010, f"{method}: apply took {best * 1000:.1f} ms"
-
-
-def _timed(fn, *args):
-    t = time.perf_counter()
-    fn(*args)
-    return time.perf_counter() - t
 
 
 CAST = np.array([[0.9, 0.1, 0], [0.05, 0.8, 0.05], [0, 0.1, 0.6]])
