@@ -156,14 +156,15 @@ def main() -> None:
                 .replace('"assets/watermark.png"', f'"{ROOT / "profiles" / "assets" / "watermark.png"}"'))
         assert "decode_margin = 1.0" in text and '"assets/' not in text, "profiles/default.toml changed"
         fast.write_text(text, encoding="utf-8")
-        keys = ("floor", "floor2", "floor_invariants", "imgkit1", "imgkit2", "imgkit1f", "imgkit2f",
+        keys = ("floor", "floor2", "floor_invariants", "imgkit1", "imgkit1p", "imgkit2", "imgkit1f", "imgkit2f",
                 "pyvips", "magick", "pillow_naive")
         outs = {name: Path(tmp) / name for name in keys + tuple(k + "h" for k in keys if k.startswith("imgkit"))}
         files = [str(p) for p in paths]
 
-        def imgkit(key: str, jobs: int, where: Path = src, *extra: str) -> tuple[str, list[str]]:
-            return key, ([] if jobs > 1 else pin) + [py, "-m", "imgkit", "build", str(where), "-o", str(outs[key]),
-                                                     "-j", str(jobs), *extra]
+        def imgkit(key: str, jobs: int, where: Path = src, *extra: str,
+                   env: tuple[str, ...] = ()) -> tuple[str, list[str]]:
+            cmd = [py, "-m", "imgkit", "build", str(where), "-o", str(outs[key]), "-j", str(jobs), *extra]
+            return key, ([] if jobs > 1 else pin) + (["env", *env] if env else []) + cmd
         runs = {
             "floor (1/8 DCT decode + encode)": (
                 "floor", pin + [py, "benchmarks/peers.py", "floor", str(outs["floor"]), *files]),
@@ -171,6 +172,7 @@ def main() -> None:
                 "floor_invariants",
                 pin + [py, "benchmarks/peers.py", "floor_invariants", str(outs["floor_invariants"]), *files]),
             "imgkit build -j 1": imgkit("imgkit1", 1),
+            "imgkit build -j 1, Pillow Lanczos (before)": imgkit("imgkit1p", 1, env=("IMGKIT_SHRINK=pillow",)),
             "imgkit build -j 1, decode_margin 1": imgkit("imgkit1f", 1, src, "-p", str(fast)),
             "pyvips thumbnail + recomb": (
                 "pyvips", pin + [py, "benchmarks/peers.py", "pyvips", str(outs["pyvips"]), *files]),
@@ -190,7 +192,8 @@ def main() -> None:
             wanted = {"floor", *args.only.split(",")}
             runs = {name: run for name, run in runs.items() if run[0] in wanted}
         halves = {f"{name} (half the set)": (imgkit(key + "h", int(cmd[cmd.index("-j") + 1]), half,
-                                                  *cmd[cmd.index("-j") + 2:]))
+                                                  *cmd[cmd.index("-j") + 2:],
+                                                  env=tuple(a for a in cmd if a.startswith("IMGKIT_"))))
                   for name, (key, cmd) in runs.items() if key.startswith("imgkit")}
         best: dict[str, tuple[float, float]] = {}
         for _ in range(args.rounds):
@@ -208,7 +211,8 @@ def main() -> None:
         floor = best["floor (1/8 DCT decode + encode)"][0]
         vips = best.get("pyvips thumbnail + recomb", (float("nan"),))[0]
         print(f"{len(paths)} JPEGs 6000x4000 (every 4th orientation 6, every 3rd Adobe RGB), {mb:.1f} MB each")
-        print(f"{'pipeline':<42} {'ms/img':>7} {'img/s':>6} {'x floor':>8} "
+        inv = best.get("floor + invariants (hash, raw copy, fsync)", (float("nan"),))[0]
+        print(f"{'pipeline':<42} {'ms/img':>7} {'img/s':>6} {'x floor':>8} {'x f+inv':>8} "
               f"{'x pyvips':>9} {'RSS MB':>7} {'MAD':>5} {'SSIM':>6}")
         for name, (key, _) in runs.items():
             secs, rss = best[name]
@@ -219,6 +223,7 @@ def main() -> None:
                 ok = all(produced.values())
                 mad, ss = quality(produced, ccm=not key.startswith("imgkit")) if ok else (float("nan"),) * 2
             print(f"{name:<42} {secs * 1000 / len(paths):7.1f} {len(paths) / secs:6.2f} {secs / floor:8.2f} "
+                  f"{secs / inv:8.2f} "
                   f"{secs / vips:9.2f} {rss:7.0f} {mad:5.2f} {ss:6.4f}")
         print("\nimgkit per image without start-up: (whole set - first half) / the images added"
               " (a difference of two timings: noisy, read it over several runs)")

@@ -11,12 +11,15 @@ Only L and RGB images come here; alpha is resized by Pillow, premultiplied.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 import numpy as np
 from PIL import Image
 
 LOBES = 3
+#: IMGKIT_SHRINK=pillow: Pillow's own Lanczos, for benchmarks/bench_build.py's before-and-after row
+PILLOW = os.environ.get("IMGKIT_SHRINK", "") == "pillow"
 
 
 @lru_cache(maxsize=16)
@@ -35,7 +38,7 @@ def shrink(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     import cv2  # loaded by the first shrink: a run that makes none does not load OpenCV
 
     w, h = image.size
-    if image.mode not in ("L", "RGB") or size[0] >= w or size[1] >= h:
+    if PILLOW or image.mode not in ("L", "RGB") or size[0] >= w or size[1] >= h:
         return image.resize(size, Image.Resampling.LANCZOS)
     pixels = np.asarray(image)
     low = cv2.sepFilter2D(pixels, -1, lanczos_taps(round(w / size[0], 4)), lanczos_taps(round(h / size[1], 4)),
