@@ -14,11 +14,11 @@ from imgkit.imaging.codec import SRGB_ICC
 from imgkit.profile import Export
 
 try:   # Part B of issue 20: byte budgets with an SSIM floor and the best encoder installed
+    from imgkit.imaging.budget import JPEG_ENCODERS, encode_within
     from imgkit.imaging.budget import OverBudget as _BudgetOver
-    from imgkit.imaging.budget import encode_within
 except ImportError:   # pragma: no cover - until the budget module is merged
-    encode_within = None
-    _BudgetOver = None
+    encode_within = _BudgetOver = None
+    JPEG_ENCODERS = ()
 
 
 class OverBudget(Exception):
@@ -36,7 +36,9 @@ class Encoded:
 
 def encoder_id() -> str:
     """Names the encoding path, so a pack made by another one is made again."""
-    return "budget-1" if encode_within is not None else f"pillow-{Image.__version__}"
+    if encode_within is not None:
+        return f"budget:{JPEG_ENCODERS[0][0]}:pillow-{Image.__version__}"
+    return f"pillow-{Image.__version__}"
 
 
 def encode(image: Image.Image, exp: Export, *, max_bytes: int, min_bytes: int = 0) -> Encoded:
