@@ -97,6 +97,8 @@ def export(out: Path, specs: str, *, items: Path | None = None, workers: int = 0
         for done in _execute(jobs, shop, by_platform, workers):
             summary.ms[done.item] = done.ms
             _publish(out, state, done, by_platform, kept, stamp, summary, on_event)
+        if jobs or summary.removed:
+            _refresh_page(out, state, shop)
     summary.elapsed = time.perf_counter() - start
     return summary
 
@@ -191,6 +193,19 @@ def _execute(jobs: list[ItemJob], shop: Profile, targets: dict[str, Target], wor
         futures = [pool.submit(run, job) for job in jobs]
         for future in as_completed(futures):
             yield future.result()
+
+
+def _refresh_page(out: Path, state: State, shop: Profile) -> None:
+    """report.html again, now with the packs: the last build's run (report.json), the listing
+    judged from the headers, as a build writes it; nothing without a build's report."""
+    from imgkit.checks.validate import as_dict, validate
+    from imgkit.report.dashboard import write_build_page
+    from imgkit.report.report_json import read_report
+    report = read_report(out)
+    if report is None:
+        return
+    view = state.view()
+    write_build_page(report, as_dict(validate(out, shop, pixels=False, jobs=1, view=view)), out, view, None)
 
 
 def _history(out: Path, stamp: str, platform: str, name: str) -> Path:

@@ -245,3 +245,29 @@ def test_a_reshot_photo_re_exports_only_its_files_and_a_pruned_slot_removes_them
     assert doc["summary"]["written"] == 0 or all(
         "/detail/" in f["name"] for p in doc["platforms"] for f in p["files"] if f["status"] == "written")
     assert "removed: export/shopify/A1002/A1002-05.jpg" in result.stderr
+
+
+def test_report_html_shows_each_pack_per_item(shop):
+    _src, out, _result, doc = shop
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert '<section class="panel" id="packs"><h2>Marketplace packs</h2>' in page
+    section = page.split('id="packs"', 1)[1].split("</section>", 1)[0]
+    for p in doc["platforms"]:
+        if not p["files"] and not p["refused"]:
+            continue
+        block = section.split(f'data-platform="{p["platform"]}"', 1)[1].split("</details>", 1)[0]
+        assert block.count('<figure class="pack-file"') == len(p["files"]), p["platform"]
+        for item in {f["item"] for f in p["files"]}:
+            assert f'data-item="{item}"' in block
+        for f in p["files"]:
+            assert Path(f["name"]).name in block
+        for r in p["refused"]:
+            assert html_escape(r["reason"]) in block
+    thumbs = re.findall(r'<figure class="pack-file"[^>]*><img[^>]* src="([^"]+)"', section)
+    assert thumbs and all((out / t).is_file() for t in thumbs)
+    assert re.search(r"\d+ KB · q \d+", section), "bytes and the quality reached are shown"
+
+
+def html_escape(text: str) -> str:
+    import html
+    return html.escape(text, quote=True)
