@@ -68,7 +68,7 @@ class Unit:
 
     @property
     def label(self) -> str:
-        return self.name or f"{self.item} description"
+        return self.name or "description"
 
 
 def settings_hash(shop: Profile, exp: Export, encoder: str) -> str:

@@ -126,4 +126,7 @@ def _make(unit: Unit, exp, shop: Profile, photo, slots: dict[int, Slot], item: s
     blocks = [render.detail_block(shop, photo(i), slots[i].decoration, width, mark=exp.detail_watermark)
               for i in unit.slots]
     cut = slices.cut(shop, exp, item, blocks, [slots[i].decoration for i in unit.slots])
+    if exp.detail_max_count and len(cut) > exp.detail_max_count:
+        raise Rejected(f"the description needs {len(cut)} slices of at most {exp.detail_slice_height} px, "
+                       f"the platform takes at most {exp.detail_max_count}")
     return [_encoded(unit, detail_name(exp, item, n), im, exp, exp.detail_max_bytes) for n, im in enumerate(cut, 1)]

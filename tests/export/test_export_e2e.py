@@ -271,3 +271,21 @@ def test_report_html_shows_each_pack_per_item(shop):
 def html_escape(text: str) -> str:
     import html
     return html.escape(text, quote=True)
+
+
+def test_a_description_over_the_slice_count_is_refused_and_the_rest_made(tmp_path):
+    src = tmp_path / "shoot"
+    copy_samples(src / "A1002", "A1002")
+    out = tmp_path / "out"
+    build(src, out)
+    mine = tmp_path / "pdd-short.toml"
+    mine.write_text('extends = "pdd"\nname = "pdd-short"\n[export]\ndetail_slice_height = 600\n'
+                    'detail_max_count = 2\n', encoding="utf-8")
+    result = run("export", out, "--for", str(mine))
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if "refused" in line]
+    assert len(lines) == 1 and re.fullmatch(r"imgkit: refused: pdd A1002 description: the description needs (\d+) "
+                                            r"slices of at most 600 px, the platform takes at most 2", lines[0])
+    assert int(re.search(r"needs (\d+)", lines[0]).group(1)) > 2
+    assert len(list((out / "export/pdd/A1002/main").glob("*.jpg"))) == 5
+    assert not (out / "export/pdd/A1002/detail").exists()
