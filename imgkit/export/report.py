@@ -16,7 +16,7 @@ def as_dict(s: ExportSummary) -> dict:
     for t in s.targets:
         files = [{k: v for k, v in {"item": f.item, "name": f.name, "kind": f.kind, "status": f.status,
                                     "bytes": f.bytes, "quality": f.quality, "encoder": f.encoder,
-                                    "ssim": f.ssim}.items() if v is not None}
+                                    "ssim": f.ssim, "cutout": f.figures}.items() if v is not None}
                  for f in s.files if f.platform == t.platform]
         platforms.append({
             "platform": t.platform, "profile": t.profile_name, "folder": f"export/{t.platform}", "files": files,

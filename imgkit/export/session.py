@@ -49,6 +49,7 @@ class FileDone:
     quality: int | None
     encoder: str | None
     ssim: float | None = None
+    figures: dict | None = None   # the white image's cut-out: method, measures, scale, placed box
 
 
 @dataclass
@@ -270,7 +271,7 @@ def _publish(out: Path, state: State, done: ItemDone, targets: dict[str, Target]
             continue
         status = "written" if _place(out, t.platform, m.name, m.data, stamp) else "unchanged"
         summary.files.append(FileDone(t.platform, done.item, m.name, m.unit.kind, status, len(m.data), m.quality,
-                                      m.encoder, m.ssim))
+                                      m.encoder, m.ssim, m.figures or None))
         if status == "written":
             on_event("written", f"export/{t.platform}/{m.name} ({len(m.data):,} bytes, q {m.quality})")
     for (platform, kind), made in made_names.items():   # slices of a longer description before

@@ -289,3 +289,24 @@ def test_a_description_over_the_slice_count_is_refused_and_the_rest_made(tmp_pat
     assert int(re.search(r"needs (\d+)", lines[0]).group(1)) > 2
     assert len(list((out / "export/pdd/A1002/main").glob("*.jpg"))) == 5
     assert not (out / "export/pdd/A1002/detail").exists()
+
+
+def test_white_images_are_pure_white_outside_the_product_and_at_the_platforms_fill(shop):
+    _src, out, _result, doc = shop
+    whites = [(p["platform"], f) for p in doc["platforms"] for f in p["files"] if f["kind"] == "white"]
+    assert whites, "the sample shoot's camera (A1003) is on a plain backdrop: it gets white images"
+    for platform, f in whites:
+        exp = profiles.load(platform).export
+        rgb = np.asarray(Image.open(out / "export" / platform / f["name"]).convert("RGB"))
+        x, y, w, h = f["cutout"]["placed"]
+        assert max(w, h) == pytest.approx(exp.white_fill * exp.main_size, abs=2), (platform, f["name"])
+        outside = np.ones(rgb.shape[:2], bool)
+        outside[max(0, y - 16):y + h + 16, max(0, x - 16):x + w + 16] = False   # JPEG blocks touching it
+        assert outside.any() or exp.white_fill > 0.98
+        assert (rgb[outside] == 255).all(), (platform, f["name"], int((rgb[outside] != 255).any(axis=1).sum()))
+        band = max(1, round(exp.white_band * exp.main_size))
+        border = np.concatenate([rgb[:band].reshape(-1, 3), rgb[-band:].reshape(-1, 3),
+                                 rgb[:, :band].reshape(-1, 3), rgb[:, -band:].reshape(-1, 3)])
+        assert (border == 255).all(axis=1).mean() >= exp.white_purity
+        if exp.white_min_bytes:
+            assert f["bytes"] >= exp.white_min_bytes or f["quality"] == 100
