@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from imgkit.cutout.backdrop import INLIER_DELTA_E, Backdrop, ring
@@ -41,9 +40,10 @@ def find_clean_plate(folder: Path) -> Path | None:
 
 
 def plate_backdrop(lab: np.ndarray, plate_lab: np.ndarray) -> Backdrop:
-    """The plate as the backdrop model: blurred (its noise is not the backdrop), its lightness
-    matched to the photo's over the border ring."""
-    plate = cv2.GaussianBlur(plate_lab, (0, 0), 1.5)
+    """The plate as the backdrop model, its exposure matched to the photo's over the border
+    ring. Not blurred: a busy backdrop's texture must line up with the photo's (the noise of
+    both sets the threshold, through the border's spread)."""
+    plate = plate_lab
     h, w = lab.shape[:2]
     border = ring(h, w)
     dist0 = np.linalg.norm(lab[border] - plate[border], axis=1)

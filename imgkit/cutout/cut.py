@@ -68,14 +68,15 @@ def cut_out(rgb: np.ndarray, *, clean_plate: np.ndarray | None = None) -> Cutout
         reason = model.busy_reason()
     if reason:
         raise CutoutRefused(reason)
-    found = matte.seeds(lab, model.lab, model.noise)
+    found = matte.seeds(lab, model.lab, model.noise, exact=clean_plate is not None)
     if clean_plate is None:
         model = bd.refit(lab, found.labels == 0, model)   # 0 = cv2.GC_BGD
         found = matte.seeds(lab, model.lab, model.noise)
     mask = matte.tidy(matte.grabcut(small, found), found.holes)
-    judged = judge(mask, found)
+    judged = judge(mask, found, lab, model.lab)
     box = _full_box(mask, (full_w, full_h))
-    alpha, edge = matte.soften(mask, small, model.rgb(), rgb, box)
+    alpha, edge = matte.soften(mask, small, model.rgb(), rgb, box, found.shadow, model.lab, found.threshold,
+                               exact=clean_plate is not None)
     x, y, w, h = box
     product = alpha[y:y + h, x:x + w] > 0.5
     if not product.any():

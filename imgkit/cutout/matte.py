@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from imgkit.cutout.shadow import outlines, shadow_like
+from imgkit.cutout.shadow import outlines, shadow_colour, shadow_like
 
 #: a pixel within max(this, 1.5 × the border's noise) ΔE*ab of the backdrop model is backdrop
 MIN_BACKDROP_DELTA_E = 4.0
-#: a pixel this many times further than that is surely product (once away from the outline)
+#: a pixel this many times further than that is surely product
 SURE_FACTOR = 3.0
 #: enclosed patches of backdrop at least this share of the working image are holes (smaller: specks)
 MIN_HOLE_SHARE = 0.0004
@@ -28,8 +28,13 @@ MIN_HOLE_SHARE = 0.0004
 ROUNDS, GRABCUT_SIDE = 2, 480
 #: guided filter: radius (working px) and regularisation (on the 0..1 guide)
 RADIUS, EPS = 2, 1e-3
+#: how far (working px, Gaussian sigma) the backdrop next to the product is spread over its edge
+LOCAL_SIGMA = 3.0
 #: alpha below LOW is backdrop, above HIGH product; between, stretched to 0..1
 LOW, HIGH = 0.1, 0.9
+#: and within this of 0 or 1, exactly 0 or 1; outside the hard mask, below OUTSIDE_MIN is 0
+#: (noise specks that would show as off-white dots)
+SNAP, OUTSIDE_MIN = 0.02, 0.2
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,9 @@ def touching(mask: np.ndarray, seed: np.ndarray) -> np.ndarray:
     return np.isin(labels, hit[hit != 0])
 
 
-def seeds(lab: np.ndarray, backdrop: np.ndarray, noise: float) -> Seeds:
+def seeds(lab: np.ndarray, backdrop: np.ndarray, noise: float, *, exact: bool = False) -> Seeds:
+    """GrabCut's labels from the distance to the ``backdrop`` model. ``exact`` (a clean plate):
+    enclosed patches matching it are surely holes, not left to GrabCut's colour models."""
     distance = np.linalg.norm(lab - backdrop, axis=-1).astype(np.float32)
     threshold = max(MIN_BACKDROP_DELTA_E, 1.5 * noise)
     close = distance < threshold
@@ -69,9 +76,12 @@ def seeds(lab: np.ndarray, backdrop: np.ndarray, noise: float) -> Seeds:
     holes = big[comp]
     labels = np.full((h, w), cv2.GC_PR_FGD, np.uint8)
     labels[shadow | holes] = cv2.GC_PR_BGD
+    if exact:
+        labels[holes] = cv2.GC_BGD
     labels[open_backdrop] = cv2.GC_BGD
-    sure = (distance > SURE_FACTOR * threshold) & ~shadow
-    sure = cv2.erode(sure.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    # clearly not the backdrop: product, or an edge pixel mostly product (the soft edge is
+    # worked out later; GrabCut at its reduced size would shave it off)
+    sure = (distance > SURE_FACTOR * threshold) & ~shadow_colour(lab, backdrop)
     labels[sure & (labels == cv2.GC_PR_FGD)] = cv2.GC_FGD
     return Seeds(labels, distance, threshold, shadow, holes)
 
@@ -98,6 +108,7 @@ def grabcut(rgb: np.ndarray, found: Seeds) -> np.ndarray:
     if k < 1:
         bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(0)   # GrabCut's k-means: the same photo gives the same mask
     cv2.grabCut(bgr, small, None, bgd, fgd, ROUNDS, cv2.GC_INIT_WITH_MASK)
     decided = ((small == cv2.GC_FGD) | (small == cv2.GC_PR_FGD)).astype(np.uint8) * 255
     if k < 1:
@@ -161,13 +172,54 @@ class Edge:
     backdrop: np.ndarray    # float32 Nx3 sRGB 0..255
 
 
+def _spread(rgb: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Normalised convolution: the colours under ``where`` spread around (float32), how much
+    of them is near (0..1) and their local spread (the texture's standard deviation)."""
+    w = where.astype(np.float32)
+    weight = cv2.GaussianBlur(w, (0, 0), LOCAL_SIGMA)
+    f = rgb.astype(np.float32)
+    mean = cv2.GaussianBlur(f * w[..., None], (0, 0), LOCAL_SIGMA) / np.maximum(weight, 1e-6)[..., None]
+    square = cv2.GaussianBlur(f * f * w[..., None], (0, 0), LOCAL_SIGMA) / np.maximum(weight, 1e-6)[..., None]
+    spread = np.sqrt(np.maximum(square - mean * mean, 0).sum(axis=2))
+    return mean, weight, spread
+
+
+def local_backdrop(rgb: np.ndarray, mask: np.ndarray, model: np.ndarray) -> np.ndarray:
+    """The backdrop as it is next to the product (float32 sRGB 0..255): the photo's own
+    backdrop pixels spread over the outline, so an edge against a shadow is judged against the
+    shadow; the model where no backdrop pixel is near."""
+    free = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8), iterations=2) == 0
+    local, weight, _ = _spread(rgb, free)
+    k = np.clip(weight / 0.2, 0, 1)[..., None]
+    return k * local + (1 - k) * model.astype(np.float32)
+
+
+def local_product(rgb: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The product's colour next to its outline (float32) and how far it can be trusted there
+    (0..1: interior pixels near, and the product plain enough that its mean says its colour)."""
+    inner = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8), iterations=2) > 0
+    colour, weight, spread = _spread(rgb, inner)
+    return colour, np.clip(weight / 0.2, 0, 1) * np.clip(1 - spread / 40, 0, 1)
+
+
 def soften(mask: np.ndarray, rgb_small: np.ndarray, backdrop_small: np.ndarray, rgb: np.ndarray,
-           box: tuple[int, int, int, int]) -> tuple[np.ndarray, Edge]:
+           box: tuple[int, int, int, int], shadow: np.ndarray, backdrop_lab: np.ndarray, threshold: float, *,
+           exact: bool = False) -> tuple[np.ndarray, Edge]:
     """Alpha (float32 0..1) at the size of ``rgb``, and its soft band: the guided filter's
     linear coefficients are fitted at the working size and applied to the full-size guide
-    only near the outline; elsewhere the mask, upsampled. 0 outside ``box``."""
+    only near the outline; elsewhere the mask, upsampled. 0 outside ``box``, 0 outside the mask
+    on pixels within ``threshold`` ΔE*ab of the backdrop next to them, and 0 on the
+    ``shadow`` and on shadow-coloured pixels outside the mask (a shadow differs from the
+    backdrop as much as a product's edge does; a little alpha there would leave a grey
+    smudge on white). ``exact``: the backdrop is a clean plate, used as it is (a smooth model
+    is replaced by the backdrop's own pixels next to the product, shadows and all)."""
     p = mask.astype(np.float32)
-    small_guide = guide(rgb_small, backdrop_small)
+    if exact:
+        backdrop_small = backdrop_small.astype(np.float32)
+    else:
+        backdrop_small = local_backdrop(rgb_small, mask, backdrop_small)
+    product_small, trust = local_product(rgb_small, mask)
+    small_guide = guide(rgb_small, np.clip(np.rint(backdrop_small), 0, 255).astype(np.uint8))
     mean_i, mean_p = _box(small_guide, RADIUS), _box(p, RADIUS)
     cov = _box(small_guide * p, RADIUS) - mean_i * mean_p
     var = _box(small_guide * small_guide, RADIUS) - mean_i * mean_i
@@ -177,6 +229,7 @@ def soften(mask: np.ndarray, rgb_small: np.ndarray, backdrop_small: np.ndarray, 
     kernel = np.ones((3, 3), np.uint8)
     m8 = mask.astype(np.uint8)
     band = cv2.dilate(m8, kernel, iterations=2) - cv2.erode(m8, kernel, iterations=2)
+    band[shadow & ~mask] = 0
     fh, fw = rgb.shape[:2]
     sh, sw = mask.shape
     x, y, w, h = box
@@ -189,14 +242,29 @@ def soften(mask: np.ndarray, rgb_small: np.ndarray, backdrop_small: np.ndarray, 
         wide = up(cv2.resize(band, (fw, fh), interpolation=cv2.INTER_NEAREST)[y:y + h, x:x + w])
     alpha[y:y + h, x:x + w] = hard
     ys, xs = np.nonzero(wide)
+    outside = ~hard[ys, xs]
     ys, xs = ys + y, xs + x
     # full-size pixel centres in working-image coordinates
     sx, sy = (xs + 0.5) * (sw / fw) - 0.5, (ys + 0.5) * (sh / fh) - 0.5
     sx, sy = sx.astype(np.float32), sy.astype(np.float32)
-    under = _sample(backdrop_small.astype(np.float32), sx, sy)
+    under = _sample(backdrop_small, sx, sy)
     pixels = rgb[ys, xs].astype(np.float32)
     diff = np.abs(pixels - under)
     g = (diff @ np.array([0.299, 0.587, 0.114], np.float32) + diff.max(axis=1)) * (1 / 255)
     soft = _sample(a, sx, sy) * g + _sample(b, sx, sy)
-    alpha[ys, xs] = np.clip((soft - LOW) * (1 / (HIGH - LOW)), 0, 1)
+    soft = np.clip((soft - LOW) * (1 / (HIGH - LOW)), 0, 1)
+    # where the product's colour next to the edge is known and far from the backdrop's, alpha
+    # is where the pixel lies between the two (I = αF + (1 − α)B, projected on F − B)
+    towards = _sample(product_small, sx, sy) - under
+    length2 = (towards * towards).sum(axis=1)
+    mixed = np.clip(((pixels - under) * towards).sum(axis=1) / np.maximum(length2, 1e-6), 0, 1)
+    sure = _sample(trust, sx, sy) * np.clip((np.sqrt(length2) - 20) / 40, 0, 1)
+    soft = sure * mixed + (1 - sure) * soft
+    soft[soft < SNAP] = 0
+    soft[soft > 1 - SNAP] = 1
+    lab = cv2.cvtColor(pixels[:, None] * (1 / 255), cv2.COLOR_RGB2Lab)[:, 0]
+    near = cv2.cvtColor((np.clip(under, 0, 255) * (1 / 255)).astype(np.float32)[:, None], cv2.COLOR_RGB2Lab)[:, 0]
+    like = np.linalg.norm(lab - near, axis=1) < threshold
+    soft[outside & (like | shadow_colour(lab, _sample(backdrop_lab, sx, sy)) | (soft < OUTSIDE_MIN))] = 0
+    alpha[ys, xs] = soft
     return alpha, Edge(ys, xs, under)

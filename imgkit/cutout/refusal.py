@@ -12,6 +12,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from imgkit.cutout.shadow import gradient, shadow_colour
+
 #: the product must cover at least this share of the working image
 MIN_PRODUCT = 0.002
 #: ... and at most this share (more: the mask leaked into the backdrop)
@@ -22,6 +24,12 @@ MAX_EDGE_TOUCH = 0.02
 LOW_CONTRAST_FACTOR = 2.0
 #: more of the outline low-contrast than this: the product matches its backdrop
 MAX_LOW_CONTRAST = 0.35
+#: the outline's median lightness step (L* per working px) is at least this: a product's edge,
+#: not a shadow's or a blur's (the corpus photos measure 4.8-15, a shadow alone 0.5)
+MIN_OUTLINE_STEP = 2.0
+#: more of the mask shadow-coloured than this: what was found is a shadow (a grey product on
+#: a white sweep measures up to 0.6)
+MAX_SHADOW_COLOURED = 0.85
 
 
 class CutoutRefused(Exception):
@@ -32,9 +40,9 @@ class CutoutRefused(Exception):
         self.reason = reason
 
 
-def judge(mask: np.ndarray, found) -> dict:
-    """Measures of ``mask`` (the product at the working size) against its ``found`` seeds;
-    ``CutoutRefused`` when it is not fit to publish."""
+def judge(mask: np.ndarray, found, lab: np.ndarray, backdrop: np.ndarray) -> dict:
+    """Measures of ``mask`` (the product at the working size) against its ``found`` seeds and
+    the photo's and backdrop's Lab; ``CutoutRefused`` when it is not fit to publish."""
     h, w = mask.shape
     share = float(mask.mean())
     if share < MIN_PRODUCT:
@@ -58,7 +66,18 @@ def judge(mask: np.ndarray, found) -> dict:
         raise CutoutRefused(f"the product matches its backdrop: {low:.0%} of its outline is within ΔE "
                             f"{limit:.1f} of the backdrop (at most {MAX_LOW_CONTRAST:.0%}); shoot it on a "
                             f"contrasting backdrop or add a clean plate")
+    rim = mask & ~inner
+    step = float(np.median(gradient(lab[..., 0])[rim])) if rim.any() else 0.0
+    if step < MIN_OUTLINE_STEP:
+        raise CutoutRefused(f"what differs from the backdrop has no sharp outline (a lightness step of "
+                            f"{step:.1f} L*/px, a product's is at least {MIN_OUTLINE_STEP:g}): a shadow or a "
+                            f"blur, not a product")
+    shaded = float(shadow_colour(lab[mask], backdrop[mask]).mean())
+    if shaded > MAX_SHADOW_COLOURED:
+        raise CutoutRefused(f"what differs from the backdrop is {shaded:.0%} the backdrop's colour in shadow "
+                            f"(at most {MAX_SHADOW_COLOURED:.0%}): a shadow, or a product too like its backdrop")
     shadow_removed = float((found.shadow & ~mask).sum() / (h * w))
     n_holes = cv2.connectedComponents((found.holes & ~mask).astype(np.uint8), connectivity=4)[0] - 1
     return {"product_share": round(share, 4), "outline_low_contrast": round(low, 3),
+            "outline_step": round(step, 2), "shadow_coloured": round(shaded, 3),
             "shadow_removed": round(shadow_removed, 4), "holes_kept": int(n_holes)}

@@ -26,13 +26,17 @@ def shadow_like(lab: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
     """Pixels whose colour is the backdrop's, darker, with little chroma change and no sharp
     edge: a shadow's signature (whether each is one depends on its being connected to the
     backdrop: ``matte.seeds``)."""
+    return shadow_colour(lab, backdrop) & (gradient(lab[..., 0]) < MAX_GRADIENT)
+
+
+def shadow_colour(lab: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
+    """The colour test alone (any shape of arrays ending in 3): darker than the backdrop, by
+    not too much, with its chroma dimmed in step."""
     light = lab[..., 0]
     drop = backdrop[..., 0] - light
-    chroma = np.hypot(lab[..., 1] - backdrop[..., 1] * _ratio(light, backdrop), lab[..., 2] - backdrop[..., 2]
-                      * _ratio(light, backdrop))
-    ratio = light / np.maximum(backdrop[..., 0], 1.0)
-    smooth = _gradient(light) < MAX_GRADIENT
-    return (drop > 0) & (ratio >= MIN_LIGHT_RATIO) & (chroma <= CHROMA_BASE + CHROMA_SLOPE * drop) & smooth
+    ratio = _ratio(light, backdrop)
+    chroma = np.hypot(lab[..., 1] - backdrop[..., 1] * ratio, lab[..., 2] - backdrop[..., 2] * ratio)
+    return (drop > 0) & (light >= MIN_LIGHT_RATIO * backdrop[..., 0]) & (chroma <= CHROMA_BASE + CHROMA_SLOPE * drop)
 
 
 def outlines(lab: np.ndarray) -> np.ndarray:
@@ -47,11 +51,12 @@ def outlines(lab: np.ndarray) -> np.ndarray:
 
 
 def _ratio(light: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
-    """A shadow on a coloured backdrop dims a* and b* with L* (less light, less colour)."""
-    return np.clip(light / np.maximum(backdrop[..., 0], 1.0), 0.0, 1.0)
+    """A shadow on a coloured backdrop dims a* and b* with L* + 16: less light scales X, Y
+    and Z alike, and L* + 16, a* and b* all go with their cube roots."""
+    return np.clip((light + 16) / (backdrop[..., 0] + 16), 0.0, 1.0)
 
 
-def _gradient(light: np.ndarray) -> np.ndarray:
+def gradient(light: np.ndarray) -> np.ndarray:
     blurred = cv2.GaussianBlur(light, (0, 0), 1.0)
     gx = cv2.Sobel(blurred, cv2.CV_32F, 1, 0, ksize=3) / 8
     gy = cv2.Sobel(blurred, cv2.CV_32F, 0, 1, ksize=3) / 8

@@ -45,7 +45,7 @@ def on_white(cut, width: int, height: int, fill: float) -> tuple[np.ndarray, dic
     premult = cut.foreground[y0:y1, x0:x1].astype(np.float32) * alpha[..., None]
     sx, sy = size[0] / bw, size[1] / bh
     out_w, out_h = max(1, round((x1 - x0) * sx)), max(1, round((y1 - y0) * sy))
-    interp = cv2.INTER_AREA if sx < 1 else cv2.INTER_CUBIC
+    interp = cv2.INTER_AREA if sx < 1 else cv2.INTER_LINEAR   # no ringing: a cubic overshoot is a fringe
     alpha = np.clip(cv2.resize(alpha, (out_w, out_h), interpolation=interp), 0, 1)
     premult = np.clip(cv2.resize(premult, (out_w, out_h), interpolation=interp), 0, 255)
     alpha[alpha < ALPHA_ZERO] = 0

@@ -26,6 +26,7 @@ class Scene:
     shadow: np.ndarray      # bool: where the shadow darkens the backdrop by more than 3 %
     hole: np.ndarray        # bool: inside the hole(s), away from their edge
     plate: np.ndarray       # uint8: the empty backdrop photographed (its own noise, JPEG)
+    seen: np.ndarray        # uint8: the product's texture photographed whole (the same noise, JPEG)
 
 
 def texture(name: str, box: tuple[int, int, int, int], size: tuple[int, int]) -> np.ndarray:
@@ -87,13 +88,16 @@ def compose(alpha: np.ndarray, product: np.ndarray, backdrop: np.ndarray, *, sha
     behind = backdrop * light[..., None]
     a = alpha[..., None]
     photo = a * product.astype(np.float32) + (1 - a) * behind
-    photo += rng.normal(0, noise, photo.shape).astype(np.float32)
+    grain = rng.normal(0, noise, photo.shape).astype(np.float32)
+    photo += grain
+    seen = _jpeg(np.clip(np.rint(product.astype(np.float32) + grain), 0, 255).astype(np.uint8))
     plate = backdrop + rng.normal(0, noise, backdrop.shape).astype(np.float32)
     solid = hole_from if hole_from is not None else alpha
     hole = _holes(solid > 0.5)
-    hole = cv2.erode(hole.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    # 5 px in from its edge: JPEG's 4:2:0 chroma bleeds the product's colour a few pixels out
+    hole = cv2.erode(hole.astype(np.uint8), np.ones((11, 11), np.uint8)).astype(bool)
     return Scene(_jpeg(np.clip(np.rint(photo), 0, 255).astype(np.uint8)), alpha, product, backdrop,
-                 (light < 0.97) & (alpha == 0), hole, _jpeg(np.clip(np.rint(plate), 0, 255).astype(np.uint8)))
+                 (light < 0.97) & (alpha == 0), hole, _jpeg(np.clip(np.rint(plate), 0, 255).astype(np.uint8)), seen)
 
 
 def _holes(solid: np.ndarray) -> np.ndarray:
