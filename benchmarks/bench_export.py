@@ -7,7 +7,7 @@ into a temporary OUT, then exports, in-process with ``--jobs`` workers:
 
 - each platform alone into a fresh pack (the state's rows of that platform dropped first):
   seconds per item, files made, bytes, the mean quality reached;
-- all platforms at once (each raw original decoded once for all of them);
+- all platforms at once (each raw original decoded once per size, cut out once per size);
 - all platforms again with nothing changed (the state's check only).
 
 Prints one table; README quotes its figures.
@@ -79,7 +79,7 @@ def main() -> None:
                   f"{q:7.1f} {len(s.refused):8d}  {encoders}")
         forget(out, None)
         secs, s = timed(out, args.platforms, args.jobs)
-        print(f"{'all at once':<10} {secs / items:7.2f} {s.count('written'):6d}   (one decode per photo for all)")
+        print(f"{'all at once':<10} {secs / items:7.2f} {s.count('written'):6d}   (one decode per photo and size)")
         secs, s = timed(out, args.platforms, args.jobs)
         print(f"{'again':<10} {secs / items:7.2f} {s.count('written'):6d}   ({s.count('unchanged')} unchanged)")
 

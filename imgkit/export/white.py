@@ -47,10 +47,9 @@ def plate_hash(path: Path | None) -> str:
     return "" if path is None else "plate:" + sha256_file(path)[:16]
 
 
-def white_image(photo: Image.Image, size: int, fill: float, plate: Image.Image | None = None
-                ) -> tuple[Image.Image, dict]:
-    """``size`` x ``size`` on pure white, the product's longer side ``fill`` of the frame; and
-    the cut-out's figures (method, measures, placement) for the report."""
+def cut(photo: Image.Image, plate: Image.Image | None = None):
+    """The product cut out of ``photo`` (a ``Cutout``), with the clean plate when there is one;
+    ``WhiteRefused`` with the cut-out's reason. Made once per photo, placed per platform."""
     cutout = _cutout()
     if cutout is None:
         raise WhiteRefused("this imgkit has no cut-out (imgkit.cutout) to make a white-background image")
@@ -59,9 +58,18 @@ def white_image(photo: Image.Image, size: int, fill: float, plate: Image.Image |
     if plate is not None:
         clean = np.asarray(plate.convert("RGB").resize(photo.size, Image.Resampling.LANCZOS))
     try:
-        cut = cutout.cut_out(rgb, clean_plate=clean)
-        pixels, placed = cutout.on_white(cut, size, size, fill)
+        return cutout.cut_out(rgb, clean_plate=clean)
     except cutout.CutoutRefused as exc:
         raise WhiteRefused(str(exc).splitlines()[0] if str(exc) else "the cut-out was refused") from None
-    figures = {"method": cut.method, "measures": cut.measures, **placed}
+
+
+def white_image(product, size: int, fill: float) -> tuple[Image.Image, dict]:
+    """``size`` x ``size`` on pure white, the product's (a ``cut``) longer side ``fill`` of the
+    frame; and the cut-out's figures (method, measures, placement) for the report."""
+    cutout = _cutout()
+    try:
+        pixels, placed = cutout.on_white(product, size, size, fill)
+    except cutout.CutoutRefused as exc:
+        raise WhiteRefused(str(exc).splitlines()[0] if str(exc) else "the cut-out was refused") from None
+    figures = {"method": product.method, "measures": product.measures, **placed}
     return Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8), "RGB"), figures
