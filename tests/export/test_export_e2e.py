@@ -318,3 +318,14 @@ def test_white_images_are_pure_white_outside_the_product_and_at_the_platforms_fi
         assert (rgb[border] == 255).all(axis=1).mean() >= exp.white_purity, (platform, f["name"])
         if exp.white_min_bytes:
             assert f["bytes"] >= exp.white_min_bytes or f["quality"] == 100
+
+
+@pytest.mark.slow
+def test_the_packs_section_renders_in_chromium(shop, tmp_path):
+    from tests.report.test_html_page import open_page
+    _src, out, _result, doc = shop
+    probe, errors = open_page(out / "report.html", tmp_path, tmp_path / "export-report.png")
+    assert errors == []
+    assert probe["broken"] == []
+    files = sum(len(p["files"]) for p in doc["platforms"])
+    assert probe["images"] >= files + 17   # every pack image's thumbnail, and the 17 detail images'
