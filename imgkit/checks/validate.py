@@ -43,13 +43,14 @@ XMP_SERIALS = (b"SerialNumber", b"aux:Serial", b"exif:GPSLatitude")
 @dataclass
 class Validation:
     target: Path
-    tree: str                          # "build" | "folder"
+    tree: str                          # "build" | "folder" | "pack" (a marketplace pack: checks.pack_validate)
     profile: Profile
     items: list[ItemFacts]
     findings: list[Finding]
     loose: list[Finding] = field(default_factory=list)   # about files of no item (main/, strays)
     elapsed: float = 0.0
     generated: float = field(default_factory=time.time)
+    rules: tuple = RULES               # the rules this validation ran (listed in --json)
 
     @property
     def ok(self) -> bool:
@@ -299,7 +300,7 @@ def as_dict(v: Validation) -> dict:
                     "files": sum(len(it.files) for it in v.items), "files_failed": len(failed_files),
                     "errors": count(ERROR), "warnings": count(WARNING), "infos": count(INFO),
                     "elapsed_s": round(v.elapsed, 3), "ok": v.ok},
-        "rules": [{"id": r.id, "severity": r.severity, "message": r.message} for r in RULES],
+        "rules": [{"id": r.id, "severity": r.severity, "message": r.message} for r in v.rules],
         "items": items,
         "findings": [{k: val for k, val in vars(f).items() if val is not None} for f in everything],
     }

@@ -27,13 +27,17 @@ def validate(target: Path, profile_spec: str | None, json_out: str | None, html_
 
     TARGET is an output tree of `imgkit build` (its detail/ images; the build state adds
     first-seen times and calibration ΔE) or any folder of <ITEM>-<NN>.jpg images, directly
-    in it or in <ITEM>/ folders; or one main image file (checked like main-image --check). A build
+    in it or in <ITEM>/ folders; or one main image file (checked like main-image --check); or a
+    marketplace pack (OUT/export/jd -p jd: any profile with [export] platform; under OUT/export/
+    the -p may be left out): sizes, bytes, names, counts, the white-background image. A build
     tree is judged with the profile that built it (recorded in OUT/.imgkit/profile.json); a -p
     with other settings is refused. Findings are grouped by item on stdout; exit 0 when there
     is no error-level finding, 1 otherwise, 2 for a usage or profile error.
 
     Example: imgkit validate listing/ --html listing/report.html --json report-validate.json
     """
+    from imgkit.checks.pack import is_pack, platform_of
+    from imgkit.checks.pack_validate import shop_profile, validate_pack
     from imgkit.checks.validate import as_dict, human_lines, is_build_tree
     from imgkit.checks.validate import validate as run_validate
     from imgkit.store.tree_profile import judging_profile
@@ -50,8 +54,15 @@ def validate(target: Path, profile_spec: str | None, json_out: str | None, html_
             if rec is not None and profile_spec is None and json_out != "-":
                 click.echo(f"imgkit: judged with profile {prof.name} ({prof.path}), the one that built it", err=True)
         else:
-            prof = profiles.load(profile_spec or "default")
-        result = run_validate(target, prof)
+            prof = profiles.load(profile_spec or platform_of(target) or "default")
+        if is_pack(target, prof.export):
+            shop = shop_profile(target, prof)
+            if json_out != "-":
+                click.echo(f"imgkit: judged as a {prof.export.platform} pack with profile {prof.name} ({prof.path}); "
+                           f"the shop's watermark from profile {shop.name}", err=True)
+            result = validate_pack(target, prof, shop)
+        else:
+            result = run_validate(target, prof)
     data = as_dict(result)
     text = json.dumps(data, ensure_ascii=False, indent=1)
     if json_out == "-":

@@ -188,9 +188,22 @@ def luma(rgb: np.ndarray) -> np.ndarray:
     return rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
 
 
+SSIM_STRIP = 512   # rows per strip: a 20 MP picture is compared in bounded memory, with the same result
+
+
 def ssim(a: np.ndarray, b: np.ndarray) -> float:
     """Mean SSIM (Wang et al. 2004: 11x11 Gaussian window, sigma 1.5, K1 0.01, K2 0.03, L 255) of
-    two float32 luma planes of one size."""
+    two float32 luma planes of one size, computed in strips of rows (each padded by the window's
+    radius with real rows, so the mean is the whole picture's)."""
+    h, total = a.shape[0], 0.0
+    for y0 in range(0, h, SSIM_STRIP):
+        y1 = min(h, y0 + SSIM_STRIP)
+        p0, p1 = max(0, y0 - 5), min(h, y1 + 5)
+        total += float(_ssim_map(a[p0:p1], b[p0:p1])[y0 - p0:y1 - p0].sum(dtype=np.float64))
+    return total / a.size
+
+
+def _ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     import cv2
 
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
@@ -201,6 +214,4 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
     mu_a, mu_b = blur(a), blur(b)
     var_a, var_b = blur(a * a) - mu_a * mu_a, blur(b * b) - mu_b * mu_b
     cov = blur(a * b) - mu_a * mu_b
-    num = (2 * mu_a * mu_b + c1) * (2 * cov + c2)
-    den = (mu_a * mu_a + mu_b * mu_b + c1) * (var_a + var_b + c2)
-    return float(np.mean(num / den))
+    return (2 * mu_a * mu_b + c1) * (2 * cov + c2) / ((mu_a * mu_a + mu_b * mu_b + c1) * (var_a + var_b + c2))

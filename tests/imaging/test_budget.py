@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from imgkit.imaging.budget import JPEG_ENCODERS, Encoded, OverBudget, encode_within, luma, ssim
+from imgkit.imaging.budget import JPEG_ENCODERS, Encoded, OverBudget, _ssim_map, encode_within, luma, ssim
 from imgkit.imaging.codec import SRGB_ICC
 from tests.conftest import ROOT, SAMPLES
 
@@ -132,3 +132,11 @@ def test_ssim_orders_damage():
     light = ssim(a, a + rng.normal(0, 3, a.shape).astype(np.float32))
     heavy = ssim(a, a + rng.normal(0, 20, a.shape).astype(np.float32))
     assert 1.0 > light > heavy > 0
+
+
+def test_ssim_in_strips_equals_the_whole_picture():
+    rng = np.random.default_rng(3)
+    a = luma(np.asarray(Image.open(SAMPLES / "A1001" / "IMG_0419.JPG").convert("RGB")))   # 1600 x 2400
+    b = a + rng.normal(0, 6, a.shape).astype(np.float32)
+    whole = float(_ssim_map(a, b).mean(dtype=np.float64))
+    assert a.shape[0] > 4 * 512 and ssim(a, b) == pytest.approx(whole, abs=1e-6)
