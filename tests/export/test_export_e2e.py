@@ -329,3 +329,20 @@ def test_the_packs_section_renders_in_chromium(shop, tmp_path):
     assert probe["broken"] == []
     files = sum(len(p["files"]) for p in doc["platforms"])
     assert probe["images"] >= files + 17   # every pack image's thumbnail, and the 17 detail images'
+
+
+@pytest.mark.slow
+def test_every_platforms_validate_passes_the_pack_but_for_refused_white_images(shop):
+    _src, out, _result, doc = shop
+    for p in doc["platforms"]:
+        platform = p["platform"]
+        result = run("validate", out / "export" / platform, "-p", platform, "--json", "-")
+        report = json.loads(result.stdout)
+        errors = [f for f in report["findings"] if f["severity"] == "error"]
+        refused = {r["item"] for r in p["refused"]}
+        assert {f["rule"] for f in errors} <= {"pack.white.missing"}, (platform, errors)
+        named = {ASINS.get(i, i) for i in refused} | refused
+        assert {f["item"] for f in errors} <= named, (platform, errors)
+        assert result.exit_code == (1 if errors else 0), (platform, result.output)
+        ready = {it["item"] for it in report["items"] if it["status"] != "fail"}
+        assert ready == {i for i in (ASINS.values() if platform == "amazon" else SLOTS)} - named, platform
