@@ -32,7 +32,7 @@ from imgkit.export.work import ItemDone, ItemJob, Made, run_item
 from imgkit.naming import natural_key
 from imgkit.profile import Profile
 from imgkit.profile.fingerprint import Fingerprint
-from imgkit.store.files import atomic_write, move_into_place, sha256_bytes, sha256_file
+from imgkit.store.files import atomic_write, move_into_place, remove_temps, sha256_bytes, sha256_file
 from imgkit.store.state import ExportRow, State
 from imgkit.store.tree_profile import judging_profile
 from imgkit.tree.published import open_tree
@@ -91,6 +91,10 @@ def export(out: Path, specs: str, *, items: Path | None = None, workers: int = 0
     has_columns = keys is not None
     summary = ExportSummary(out, shop, targets)
     with open_tree(out, "export", lambda line: on_event("note", line)) as state:
+        for t in targets:   # what a killed export left half written
+            for folder in [out / "export" / t.platform, *(out / "export" / t.platform).rglob("*")]:
+                if folder.is_dir():
+                    remove_temps(folder)
         slots = _slots(out, state, shop)
         jobs, kept = _plan(out, state, shop, targets, slots, keys or {}, sheet, summary, on_event, has_columns)
         by_platform = {t.platform: t for t in targets}

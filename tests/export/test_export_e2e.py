@@ -346,3 +346,51 @@ def test_every_platforms_validate_passes_the_pack_but_for_refused_white_images(s
         assert result.exit_code == (1 if errors else 0), (platform, result.output)
         ready = {it["item"] for it in report["items"] if it["status"] != "fail"}
         assert ready == {i for i in (ASINS.values() if platform == "amazon" else SLOTS)} - named, platform
+
+
+def test_a_renumbered_item_re_exports_the_positions_that_moved(tmp_path):
+    src = tmp_path / "shoot"
+    copy_samples(src / "A1002", "A1002")
+    out = tmp_path / "out"
+    build(src, out)
+    _r, first = export(out, "shopify")
+    before = tree_hashes(out / "export" / "shopify")
+    result = run("renumber", out, "A1002", "--order", "2,1,3,4,5")
+    assert result.exit_code == 0, result.output
+    _r, doc = export(out, "shopify")
+    written = {f["name"] for f in doc["platforms"][0]["files"] if f["status"] == "written"}
+    assert written == {"A1002/A1002-01.jpg", "A1002/A1002-02.jpg"}
+    after = tree_hashes(out / "export" / "shopify")
+    assert after["A1002/A1002-01.jpg"] == before["A1002/A1002-02.jpg"]
+    assert after["A1002/A1002-02.jpg"] == before["A1002/A1002-01.jpg"]
+    assert {k: v for k, v in after.items() if "-01" not in k and "-02" not in k} == \
+        {k: v for k, v in before.items() if "-01" not in k and "-02" not in k}
+
+
+def test_an_export_killed_half_way_is_completed_by_the_next(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+    src = tmp_path / "shoot"
+    copy_samples(src / "A1002", "A1002")
+    out = tmp_path / "out"
+    build(src, out)
+    proc = subprocess.Popen([sys.executable, "-m", "imgkit", "export", str(out), "--for", "shopify,pdd", "-j", "1"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list((out / "export").rglob("*.jpg")):
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    _r, doc = export(out, "shopify,pdd")
+    names = {f"{p['platform']}/{f['name']}" for p in doc["platforms"] for f in p["files"]}
+    on_disk = {p.relative_to(out / "export").as_posix() for p in (out / "export").rglob("*.jpg")}
+    assert doc["summary"]["ok"] and names == on_disk
+    assert len([n for n in names if "/detail/" not in n]) == 10 and any("/detail/" in n for n in names)
+    assert not [p for p in (out / "export").rglob("*") if p.name.startswith(".")], "no temporary file left"
+    _r, again = export(out, "shopify,pdd")
+    assert again["summary"]["written"] == 0
