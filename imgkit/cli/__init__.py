@@ -77,4 +77,14 @@ def main() -> None:
 
 
 # each module registers its commands on ``main``
-from imgkit.cli import build, calibrate, main_image, mark, page, renumber, validate, watch  # noqa: E402,F401
+from imgkit.cli import (  # noqa: E402,F401
+    build,
+    calibrate,
+    export,
+    main_image,
+    mark,
+    page,
+    renumber,
+    validate,
+    watch,
+)

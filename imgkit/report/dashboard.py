@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from imgkit.report import colour_view, html_page
+from imgkit.report import colour_view, html_page, packs_view
 from imgkit.report.previews import Previews, previews_dir
 from imgkit.report.thumbnails import thumbnail, thumbs_dir
 
@@ -131,7 +131,8 @@ def _common(validation: dict, root: Path, page: Path, view, report: dict | None,
     shown = {f"main/{m['name']}" for it in items for m in it["main"]}   # said under their item
     loose = [f for f in validation["findings"] if not f.get("item") and f.get("file") not in shown]
     return {"listing": listing, "items": items, "loose": loose, "main": [m for ms in mains.values() for m in ms],
-            "charts": colour_view.charts(root, report, corrected, previews, page.parent), "stamp": ""}
+            "charts": colour_view.charts(root, report, corrected, previews, page.parent), "stamp": "",
+            "packs": packs_view.packs(root, page.parent / thumbs_prefix, thumbs_prefix)}
 
 
 def _badges(outcome: dict, deco: dict, cal, delta_e) -> list[tuple[str, str]]:

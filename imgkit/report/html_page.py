@@ -211,6 +211,32 @@ def _colour(c: dict) -> str:
             f'{toggles}{"".join(out)}</section>')
 
 
+def _packs(c: dict) -> str:
+    """Marketplace packs (imgkit export): per platform, per item, each image with its bytes and
+    the quality reached; refused white-background images with their reason."""
+    if not c.get("packs"):
+        return ""
+    parts = []
+    for p in c["packs"]:
+        items = []
+        for it in p["items"]:
+            figs = "".join(
+                f'<figure class="pack-file" data-kind="{_e(f["kind"])}">'
+                f'{_img(f["thumb"], f["name"])}'
+                f'<figcaption>{_e(Path(f["name"]).name)}<br><span class="muted">{_size(f["bytes"])}'
+                f'{" · q " + str(f["quality"]) if f["quality"] is not None else ""}</span></figcaption></figure>'
+                for f in it["files"])
+            refused = "".join(f'<li class="finding error">{_e(r["name"])}: {_e(r["reason"])}</li>'
+                              for r in it["refused"])
+            items.append(f'<div class="pack-item" data-item="{_e(it["item"])}"><h3>{_e(it["item"])} '
+                         f'<span class="muted">{len(it["files"])} images</span></h3>'
+                         f'{f"<ul class=findings>{refused}</ul>" if refused else ""}'
+                         f'<div class="grid">{figs}</div></div>')
+        parts.append(f'<details class="pack" data-platform="{_e(p["platform"])}" open><summary>{_e(p["platform"])}'
+                     f'</summary>{"".join(items)}</details>')
+    return f'<section class="panel" id="packs"><h2>Marketplace packs</h2>{"".join(parts)}</section>'
+
+
 def render(c: dict) -> str:
     meta = "".join(f"<span>{_e(k)} <b>{_e(v)}</b></span>" for k, v in c["meta"] if v)
     strips = (_cards(c["run"], "this run") if c["run"] else "") + _cards(c["listing"], "the listing")
@@ -228,7 +254,7 @@ def render(c: dict) -> str:
         f'<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">'
         f'<title>{_e(c["title"])} · {_e(c["when"])}</title><style>{CSS}</style></head>\n<body><main>'
         f'<h1>{_e(c["title"])}</h1><p class="meta">{meta}</p>{live}{strips}{note}'
-        f'{_changes(c)}{_inputs(c)}{_colour(c)}{loose_html}'
+        f'{_changes(c)}{_inputs(c)}{_colour(c)}{_packs(c)}{loose_html}'
         f'<div class="bar"><span>Show</span>'
         + "".join(f'<button type="button" data-filter="{k}" aria-pressed="{str(k == "all").lower()}">{k}</button>'
                   for k in ("all", "fail", "warn", "pass"))

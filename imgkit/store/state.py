@@ -14,7 +14,12 @@ imgkit's SQL lives here.
 - ``marks``: the sold-out labels ``imgkit mark`` set, by slot, so every later render keeps them.
 - ``ops``: the operations that changed published files (replace, prune, renumber, mark), so
   a run killed in the middle of one is rolled back and ``imgkit undo`` can walk back.
+- ``exports``: the marketplace packs' files (``imgkit export``), by platform and name: the item,
+  what the file was made from (its sources' SHA-256s with their calibration and decoration,
+  and the settings), its own SHA-256, bytes and the JPEG quality reached; a white-background
+  image that was refused is a row without a file, with the reason.
 
+Schema 4 adds ``exports`` (created when an older state is opened for writing).
 Schema 3 (``PRAGMA user_version``) keys sources and outputs by slot and keeps both ΔE2000
 figures; an older state is migrated when opened for writing and read as it is by the
 read-only view. Schema 1 was keyed by content; schemas 1 and 2 recorded one ΔE, the
@@ -30,7 +35,7 @@ import time
 from dataclasses import astuple, dataclass, field, fields
 from pathlib import Path
 
-VERSION = 3
+VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (
@@ -52,6 +57,11 @@ CREATE TABLE IF NOT EXISTS marks (
     PRIMARY KEY (item, idx, label));
 CREATE TABLE IF NOT EXISTS ops (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, item TEXT NOT NULL, made REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS exports (
+    platform TEXT NOT NULL, name TEXT NOT NULL, item TEXT NOT NULL, kind TEXT NOT NULL,
+    source_sha256s TEXT NOT NULL, settings_hash TEXT NOT NULL, sha256 TEXT, bytes INTEGER,
+    quality INTEGER, encoder TEXT, reason TEXT, made REAL NOT NULL,
+    PRIMARY KEY (platform, name));
 """
 
 #: columns of a schema-1 state added after its first release: (table, column, type)
@@ -146,6 +156,33 @@ def open_read_only(out: Path) -> sqlite3.Connection | None:
 def columns(db: sqlite3.Connection, table: str) -> set[str]:
     """Column names of ``table``: a state written by an older imgkit lacks the later ones."""
     return {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One file of a marketplace pack (or a refused one: no ``sha256``, a ``reason``)."""
+
+    platform: str
+    name: str                 # relative to OUT/export/<platform>
+    item: str
+    kind: str                 # main, white, tall, detail
+    source_sha256s: str       # what it was made from: sources, calibration, decoration
+    settings_hash: str        # and with which settings
+    sha256: str | None = None
+    bytes: int | None = None
+    quality: int | None = None
+    encoder: str | None = None
+    reason: str | None = None
+
+
+_EXPORT_COLUMNS = ", ".join(f.name for f in fields(ExportRow))
+
+
+def export_rows(db: sqlite3.Connection) -> list[ExportRow]:
+    """Every pack file recorded, by platform and name; [] for a state from before schema 4."""
+    if "exports" not in {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}:
+        return []
+    return [ExportRow(*r) for r in db.execute(f"SELECT {_EXPORT_COLUMNS} FROM exports ORDER BY platform, name")]
 
 
 @dataclass(frozen=True)
@@ -255,7 +292,7 @@ class State:
                         self.db.execute(statement)
             if "delta_e_fit" not in columns(self.db, "sources"):
                 self.db.execute("ALTER TABLE sources ADD COLUMN delta_e_fit REAL")
-            if "sources" in tables:   # schema 1 or 2: its ΔE was the in-sample mean
+            if "sources" in tables and version < 3:   # schema 1 or 2: its ΔE was the in-sample mean
                 self.db.execute("UPDATE sources SET delta_e_fit = delta_e, delta_e = NULL WHERE delta_e IS NOT NULL")
             self.db.execute(f"PRAGMA user_version = {VERSION}")
 
@@ -419,6 +456,19 @@ class State:
                 "UPDATE sources SET delta_e=?, delta_e_fit=? WHERE calibration=?"
                 " AND (delta_e IS NOT ? OR delta_e_fit IS NOT ?)",
                 [(loo, fit, cal, loo, fit) for cal, (loo, fit) in figures.items()])
+
+    def exports(self, platform: str) -> dict[str, ExportRow]:
+        """The pack files of ``platform`` by name."""
+        return {r.name: r for r in export_rows(self.db) if r.platform == platform}
+
+    def record_exports(self, done: list[ExportRow], removed: list[tuple[str, str]]) -> None:
+        """Pack files made (or refused) and ``removed`` (platform, name), in one transaction."""
+        with self._tx():
+            now = time.time()
+            self.db.executemany("DELETE FROM exports WHERE platform=? AND name=?", removed)
+            self.db.executemany(f"INSERT OR REPLACE INTO exports ({_EXPORT_COLUMNS}, made) "
+                                f"VALUES ({','.join('?' * (len(fields(ExportRow)) + 1))})",
+                                [(*astuple(r), now) for r in done])
 
     def put_files(self, files: list[FileRow]) -> None:
         with self._tx():

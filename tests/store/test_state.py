@@ -81,7 +81,7 @@ def test_a_new_state_makes_its_folder_runs_in_wal_is_schema_3_and_keys_by_slot(t
     try:
         assert path.is_file()
         assert s.db.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
-        assert s.db.execute("PRAGMA user_version").fetchone()[0] == VERSION == 3
+        assert s.db.execute("PRAGMA user_version").fetchone()[0] == VERSION == 4
         for table, column, _ in V1_MIGRATIONS:
             assert column in columns(s.db, table)
         assert "delta_e_fit" in columns(s.db, "sources")
@@ -96,11 +96,11 @@ def test_a_new_state_makes_its_folder_runs_in_wal_is_schema_3_and_keys_by_slot(t
         assert s.items() == set() and not s.has_op("1-replace-A1001")
     finally:
         s.close()
-    # opening it again changes nothing: it is already schema 3
+    # opening it again changes nothing: it is already schema 4
     before = path.read_bytes()
     again = State(path)
     try:
-        assert again.db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert again.db.execute("PRAGMA user_version").fetchone()[0] == 4
         assert everything(again.db) == {t: [] for t in ("sources", "files", "outputs", "marks", "ops")}
     finally:
         again.close()
@@ -547,7 +547,7 @@ def test_opening_a_schema_1_state_for_writing_migrates_it_by_slot(tmp_path, late
     db.close()
     s = State(state_path(out))
     try:
-        assert s.db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert s.db.execute("PRAGMA user_version").fetchone()[0] == 4
         assert columns(s.db, "outputs") == {"item", "idx", "kind", "path", "sha256"}
         tables = {r[0] for r in s.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"sources", "files", "outputs", "marks", "ops"} <= tables
@@ -589,7 +589,7 @@ def test_opening_a_schema_1_state_for_writing_migrates_it_by_slot(tmp_path, late
     # opened again it stays as it is
     again = State(state_path(out))
     try:
-        assert again.db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert again.db.execute("PRAGMA user_version").fetchone()[0] == 4
         assert set(again.sources()) == {("A1001", 1), ("A1001", 2), ("A1001", 3), ("A1002", 1), ("B2002", 1)}
     finally:
         again.close()
@@ -670,7 +670,7 @@ def test_a_schema_2_state_reads_its_delta_e_as_in_sample_and_migrates_it_there(t
     assert view.fits == {"detail/A1001/A1001-01.jpg": 1.55}
     s = State(state_path(out))
     try:
-        assert s.db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert s.db.execute("PRAGMA user_version").fetchone()[0] == 4
         assert s.db.execute("SELECT idx, calibration, delta_e, delta_e_fit FROM sources ORDER BY idx").fetchall() == [
             (1, "cal1", None, 1.55), (2, None, None, None)]
         # a build records the calibration's leave-one-out figure for the slots made with it

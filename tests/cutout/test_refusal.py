@@ -1,0 +1,76 @@
+"""cut_out refuses, with a one-line reason, what it cannot cut well: busy backdrops (real
+photos: the corpus's skateboard on asphalt and gloves on wood, a product pasted on a room),
+a product that matches its backdrop, a product running out of the frame, an empty backdrop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from imgkit.cutout import CutoutRefused, cut_out
+from tests.cutout.scenes import PHOTOS, compose, ring, sweep, texture
+
+
+def refusal(rgb: np.ndarray, **kw) -> str:
+    with pytest.raises(CutoutRefused) as caught:
+        cut_out(rgb, **kw)
+    reason = str(caught.value)
+    assert reason == caught.value.reason and "\n" not in reason and len(reason) < 300
+    return reason
+
+
+@pytest.mark.parametrize("name", ["p23__skateboard.jpg", "p22__boxing-gloves.jpg"])
+def test_busy_backdrops_in_the_corpus_are_refused(corpus, name):
+    rgb = np.asarray(Image.open(corpus / "products" / name).convert("RGB"))
+    assert "backdrop is busy" in refusal(rgb)
+
+
+def test_a_product_pasted_on_a_room_is_refused():
+    h, w = 600, 800
+    alpha = ring(w, h, w * 0.5, h * 0.5, h * 0.3, h * 0.12)
+    product = texture("skimage__chelsea.png", (20, 20, 440, 290), (w, h))
+    room = np.asarray(Image.open(PHOTOS / "skimage__astronaut.png").convert("RGB").resize((w, h))).astype(np.float32)
+    scene = compose(alpha, product, room, shadow_depth=0)
+    reason = refusal(scene.rgb)
+    assert "busy" in reason or "textured" in reason
+
+
+def test_a_product_the_colour_of_its_backdrop_is_refused():
+    """A white mug on a white-grey sweep: the texture's contrast is a few levels."""
+    h, w = 600, 800
+    alpha = ring(w, h, w * 0.5, h * 0.5, h * 0.3, h * 0.12)
+    backdrop = sweep(w, h, (226, 226, 230))
+    grey = texture("skimage__chelsea.png", (20, 20, 440, 290), (w, h)).mean(axis=2, keepdims=True)
+    product = np.clip(backdrop + (grey - grey.mean()) * 0.08 + 2, 0, 255).astype(np.uint8)
+    scene = compose(alpha, product, backdrop, shadow_depth=0.2)
+    reason = refusal(scene.rgb)
+    # only its shadow stands out from the backdrop: refused for one of these
+    assert any(why in reason for why in ("matches its backdrop", "no product found", "cannot be told",
+                                         "no sharp outline", "in shadow")), reason
+
+
+def test_white_cable_on_white_in_the_corpus_is_refused(corpus):
+    rgb = np.asarray(Image.open(corpus / "products" / "p09__usb-cable.jpg").convert("RGB"))
+    refusal(rgb)
+
+
+def test_a_product_cut_by_the_frame_is_refused():
+    h, w = 600, 800
+    alpha = ring(w, h, w * 0.5, h * 0.95, h * 0.3, h * 0.12)   # its lower part out of the frame
+    product = texture("skimage__coffee.png", (80, 60, 480, 390), (w, h))
+    scene = compose(alpha, product, sweep(w, h), shadow_depth=0)
+    assert "runs out of the frame at the bottom edge" in refusal(scene.rgb)
+
+
+def test_an_empty_backdrop_is_refused():
+    h, w = 600, 800
+    empty = compose(np.zeros((h, w), np.float32), np.zeros((h, w, 3), np.uint8), sweep(w, h), shadow_depth=0)
+    assert "no product found" in refusal(empty.rgb)
+
+
+def test_bad_arrays_are_value_errors():
+    with pytest.raises(ValueError, match="uint8"):
+        cut_out(np.zeros((100, 100, 3), np.float32))
+    with pytest.raises(ValueError, match="shape"):
+        cut_out(np.zeros((100, 100), np.uint8))
