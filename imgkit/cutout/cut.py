@@ -68,7 +68,7 @@ def cut_out(rgb: np.ndarray, *, clean_plate: np.ndarray | None = None) -> Cutout
         reason = model.busy_reason()
     if reason:
         raise CutoutRefused(reason)
-    found = matte.seeds(lab, model.lab, model.noise, exact=clean_plate is not None)
+    found = matte.seeds(lab, model.lab, model.noise)
     if clean_plate is None:
         model = bd.refit(lab, found.labels == 0, model)   # 0 = cv2.GC_BGD
         found = matte.seeds(lab, model.lab, model.noise)

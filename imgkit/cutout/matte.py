@@ -24,6 +24,13 @@ MIN_BACKDROP_DELTA_E = 4.0
 SURE_FACTOR = 3.0
 #: enclosed patches of backdrop at least this share of the working image are holes (smaller: specks)
 MIN_HOLE_SHARE = 0.0004
+#: a hole's median distance from the model exceeds the open backdrop's by at most this (ΔE*ab),
+#: or is at most half the backdrop's threshold
+HOLE_MARGIN = 1.0
+#: ... and at least this share of it backdrop-coloured (the rest shadow)
+HOLE_SHARE = 0.3
+#: a backdrop of at least this chroma (C*ab) is coloured: its shadows are surely backdrop
+CHROMATIC = 12.0
 #: GrabCut rounds, and the largest side it works at
 ROUNDS, GRABCUT_SIDE = 2, 480
 #: guided filter: radius (working px) and regularisation (on the 0..1 guide)
@@ -59,25 +66,40 @@ def touching(mask: np.ndarray, seed: np.ndarray) -> np.ndarray:
     return np.isin(labels, hit[hit != 0])
 
 
-def seeds(lab: np.ndarray, backdrop: np.ndarray, noise: float, *, exact: bool = False) -> Seeds:
-    """GrabCut's labels from the distance to the ``backdrop`` model. ``exact`` (a clean plate):
-    enclosed patches matching it are surely holes, not left to GrabCut's colour models."""
+def seeds(lab: np.ndarray, backdrop: np.ndarray, noise: float) -> Seeds:
+    """GrabCut's labels from the distance to the ``backdrop`` model (or clean plate)."""
     distance = np.linalg.norm(lab - backdrop, axis=-1).astype(np.float32)
     threshold = max(MIN_BACKDROP_DELTA_E, 1.5 * noise)
     close = distance < threshold
     open_backdrop = border_connected(close)
-    passable = (close | shadow_like(lab, backdrop)) & ~outlines(lab)
+    shaded = shadow_like(lab, backdrop)
+    passable = (close | shaded) & ~outlines(lab)
     shadow = touching(passable | open_backdrop, open_backdrop) & ~open_backdrop
     background = open_backdrop | shadow
     h, w = close.shape
-    n, comp, stats, _ = cv2.connectedComponentsWithStats((close & ~background).astype(np.uint8), connectivity=4)
+    # holes: enclosed patches of backdrop (with the shadows in them: the inside of a coiled rope)
+    n, comp, stats, _ = cv2.connectedComponentsWithStats(((close | shaded) & ~background).astype(np.uint8),
+                                                         connectivity=4)
     big = stats[:, cv2.CC_STAT_AREA] >= max(12, MIN_HOLE_SHARE * h * w)
     big[0] = False
+    # a hole shows the backdrop itself: its backdrop-coloured part as close to the model as the
+    # open backdrop is (a white or silver part of the product framed by a dark edge is merely
+    # near it), and at least HOLE_SHARE of it
+    usual = float(np.median(distance[open_backdrop])) if open_backdrop.any() else 0.0
+    # on a coloured backdrop its shadow's colour is its own (on a grey one, any grey part's)
+    chromatic = float(np.median(np.hypot(backdrop[..., 1], backdrop[..., 2]))) >= CHROMATIC
+    for i in np.flatnonzero(big):
+        part = comp == i
+        seen = distance[part & close]
+        if chromatic and seen.size < HOLE_SHARE * stats[i, cv2.CC_STAT_AREA]:
+            continue      # an enclosed shadow of a coloured backdrop
+        if seen.size < HOLE_SHARE * stats[i, cv2.CC_STAT_AREA] or \
+                np.median(seen) > max(usual + HOLE_MARGIN, threshold / 2):
+            big[i] = False
     holes = big[comp]
     labels = np.full((h, w), cv2.GC_PR_FGD, np.uint8)
-    labels[shadow | holes] = cv2.GC_PR_BGD
-    if exact:
-        labels[holes] = cv2.GC_BGD
+    labels[shadow] = cv2.GC_BGD if chromatic else cv2.GC_PR_BGD
+    labels[holes] = cv2.GC_BGD    # as close to the backdrop as the open backdrop: not for GrabCut to fill
     labels[open_backdrop] = cv2.GC_BGD
     # clearly not the backdrop: product, or an edge pixel mostly product (the soft edge is
     # worked out later; GrabCut at its reduced size would shave it off)
@@ -116,7 +138,11 @@ def grabcut(rgb: np.ndarray, found: Seeds) -> np.ndarray:
     out = fg.copy()
     probable = (roi == cv2.GC_PR_FGD) | (roi == cv2.GC_PR_BGD)
     out[y0:y1, x0:x1][probable] = decided[probable] > 127
-    return out
+    # GrabCut may give back to the backdrop only what joins backdrop, shadow or hole seeds: a
+    # patch of product it found backdrop-coloured inside the outline (a silver lid framed in
+    # black) stays product
+    seeded = (labels == cv2.GC_BGD) | (labels == cv2.GC_PR_BGD)
+    return ~touching(~out, seeded & ~out) if (~out).any() else out
 
 
 def tidy(mask: np.ndarray, holes: np.ndarray) -> np.ndarray:
