@@ -119,3 +119,11 @@ def test_a_large_photo_is_cut_at_its_size():
     assert cut.alpha.shape == (4000, 6000)
     assert iou(cut.alpha > 0.5, truth > 0.5) >= 0.97
     assert cut.measures["seconds"] < 8    # about 1 s on one free core; the machine is shared
+
+
+def test_the_same_photo_gives_the_same_cut_out():
+    """Exports are idempotent: GrabCut's k-means is seeded, nothing else is random."""
+    scene = ring_scene(900, 700)
+    first, second = cut_out(scene.rgb), cut_out(scene.rgb)
+    assert np.array_equal(first.alpha, second.alpha) and np.array_equal(first.foreground, second.foreground)
+    assert first.box == second.box
