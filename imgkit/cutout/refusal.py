@@ -21,6 +21,9 @@ MAX_PRODUCT = 0.85
 #: a product touching an edge along more than this share of it (or touching two edges at all)
 #: runs out of the frame
 MAX_EDGE_TOUCH = 0.02
+#: the product may be at most this many pieces of at least PIECE_SHARE of it (a pair of shoes is
+#: two; a white camera whose white body went with the white backdrop leaves four floating parts)
+MAX_PIECES, PIECE_SHARE = 2, 0.01
 #: pixels just inside the outline within this × the backdrop's ΔE of it are low-contrast
 LOW_CONTRAST_FACTOR = 2.0
 #: more of the outline low-contrast than this: the product matches its backdrop
@@ -69,6 +72,13 @@ def judge(mask: np.ndarray, found, lab: np.ndarray, backdrop: np.ndarray) -> dic
             raise CutoutRefused(f"{strays.size} piece{'s' * (strays.size > 1)} apart from the product reach"
                                 f"{'es' * (strays.size == 1)} the photo's edge (the first {w_}x{h_} px of the "
                                 f"working image at {x},{y}): lines or objects in the backdrop")
+    if n > 1:
+        areas = np.sort(stats[1:, cv2.CC_STAT_AREA])[::-1]
+        found_pieces = int((areas >= PIECE_SHARE * areas.sum()).sum())
+        if found_pieces > MAX_PIECES:
+            raise CutoutRefused(f"the product falls apart into {found_pieces} pieces: parts of it the backdrop's "
+                                f"colour were taken for backdrop (at most {MAX_PIECES} pieces, a pair; shoot it "
+                                f"on a contrasting backdrop)")
     if edges:
         raise CutoutRefused(f"the product runs out of the frame at the {' and '.join(edges)} "
                             f"edge{'s' * (len(edges) > 1)}: a white-background image shows it whole; "

@@ -74,3 +74,16 @@ def test_bad_arrays_are_value_errors():
         cut_out(np.zeros((100, 100, 3), np.float32))
     with pytest.raises(ValueError, match="shape"):
         cut_out(np.zeros((100, 100), np.uint8))
+
+
+def test_white_camera_on_light_grey_falls_apart_and_is_refused(corpus):
+    """p11: the camera's white body is the backdrop's colour; what is left (lens, flash,
+    viewfinder, base) floats in pieces."""
+    rgb = np.asarray(Image.open(corpus / "products" / "p11__instant-camera.jpg").convert("RGB"))
+    assert "falls apart into" in refusal(rgb)
+
+
+def test_plank_lines_across_the_photo_are_refused(corpus):
+    """p03: a tablet on white planks; the gaps between the planks run out of both sides."""
+    rgb = np.asarray(Image.open(corpus / "products" / "p03__tablet.jpg").convert("RGB"))
+    assert "left and right edges" in refusal(rgb)
