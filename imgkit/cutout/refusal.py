@@ -24,6 +24,8 @@ MAX_EDGE_TOUCH = 0.02
 #: the product may be at most this many pieces of at least PIECE_SHARE of it (a pair of shoes is
 #: two; a white camera whose white body went with the white backdrop leaves four floating parts)
 MAX_PIECES, PIECE_SHARE = 2, 0.01
+#: the second of two pieces is at least this share of the first (a pair), else it is a stray
+PAIR_SHARE = 0.15
 #: pixels just inside the outline within this × the backdrop's ΔE of it are low-contrast
 LOW_CONTRAST_FACTOR = 2.0
 #: more of the outline low-contrast than this: the product matches its backdrop
@@ -79,6 +81,12 @@ def judge(mask: np.ndarray, found, lab: np.ndarray, backdrop: np.ndarray) -> dic
             raise CutoutRefused(f"the product falls apart into {found_pieces} pieces: parts of it the backdrop's "
                                 f"colour were taken for backdrop (at most {MAX_PIECES} pieces, a pair; shoot it "
                                 f"on a contrasting backdrop)")
+        if found_pieces == 2 and areas[1] < PAIR_SHARE * areas[0]:
+            second = 1 + int(np.argsort(stats[1:, cv2.CC_STAT_AREA])[-2])
+            x, y, w_, h_ = (int(v) for v in stats[second, :4])
+            raise CutoutRefused(f"a small piece apart from the product ({w_}x{h_} px of the working image at "
+                                f"{x},{y}, {areas[1] / areas[0]:.0%} of its size): a logo, a label or a stray "
+                                f"object; a white-background image shows the product alone")
     if edges:
         raise CutoutRefused(f"the product runs out of the frame at the {' and '.join(edges)} "
                             f"edge{'s' * (len(edges) > 1)}: a white-background image shows it whole; "

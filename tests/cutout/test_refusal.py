@@ -87,3 +87,13 @@ def test_plank_lines_across_the_photo_are_refused(corpus):
     """p03: a tablet on white planks; the gaps between the planks run out of both sides."""
     rgb = np.asarray(Image.open(corpus / "products" / "p03__tablet.jpg").convert("RGB"))
     assert "left and right edges" in refusal(rgb)
+
+
+def test_a_logo_beside_the_product_is_refused():
+    h, w = 600, 800
+    alpha = ring(w, h, w * 0.45, h * 0.5, h * 0.3, h * 0.12)
+    alpha[60:100, 660:740] = 1                      # a dark label in the corner, apart from the ring
+    product = texture("skimage__chelsea.png", (20, 20, 440, 290), (w, h)).copy()
+    product[60:100, 660:740] = (30, 40, 120)
+    scene = compose(alpha, product, sweep(w, h), shadow_depth=0)
+    assert "small piece apart from the product" in refusal(scene.rgb)
