@@ -3,7 +3,8 @@
 Read top to bottom: the photo is reduced to the working size; the backdrop is modelled from
 the border (``backdrop``) or taken from a clean plate; seeds from the model (backdrop, shadows,
 holes, product) go through GrabCut (``matte``); the hard mask is judged (``refusal``) before
-its outline is softened at full size and the edge colours are freed of the backdrop (``white``).
+its outline is softened at full size (``edge``) and the edge colours are freed of the backdrop
+(``white``).
 Any doubt raises ``CutoutRefused``: a white-background image is never made from a bad mask.
 """
 
@@ -18,6 +19,7 @@ import numpy as np
 from imgkit.cutout import backdrop as bd
 from imgkit.cutout import matte
 from imgkit.cutout.clean_plate import mismatch_reason, plate_backdrop
+from imgkit.cutout.edge import soften
 from imgkit.cutout.refusal import CutoutRefused, judge
 from imgkit.cutout.white import decontaminate
 
@@ -75,8 +77,8 @@ def cut_out(rgb: np.ndarray, *, clean_plate: np.ndarray | None = None) -> Cutout
     mask = matte.tidy(matte.grabcut(small, found), found.holes)
     judged = judge(mask, found, lab, model.lab)
     box = _full_box(mask, (full_w, full_h))
-    alpha, edge = matte.soften(mask, small, model.rgb(), rgb, box, found.shadow, model.lab, found.threshold,
-                               exact=clean_plate is not None)
+    alpha, edge = soften(mask, small, model.rgb(), rgb, box, found.shadow, model.lab, found.threshold,
+                         exact=clean_plate is not None)
     x, y, w, h = box
     product = alpha[y:y + h, x:x + w] > 0.5
     if not product.any():
