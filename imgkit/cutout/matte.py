@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from imgkit.cutout.shadow import outlines, shadow_colour, shadow_like
+from imgkit.cutout.shadow import gradient, outlines, shadow_colour, shadow_like
 
 #: a pixel within max(this, 1.5 × the border's noise) ΔE*ab of the backdrop model is backdrop
 MIN_BACKDROP_DELTA_E = 4.0
@@ -29,6 +29,9 @@ MIN_HOLE_SHARE = 0.0004
 HOLE_MARGIN = 1.0
 #: ... and at least this share of it backdrop-coloured (the rest shadow)
 HOLE_SHARE = 0.3
+#: where a shadow meets the open backdrop its lightness changes by at most this (L* per working
+#: px, on average): a penumbra, not a product's edge
+SHADOW_EDGE = 1.5
 #: a backdrop of at least this chroma (C*ab) is coloured: its shadows are surely backdrop
 CHROMATIC = 12.0
 #: GrabCut rounds, and the largest side it works at
@@ -57,15 +60,34 @@ def touching(mask: np.ndarray, seed: np.ndarray) -> np.ndarray:
     return np.isin(labels, hit[hit != 0])
 
 
+def _soft_shadows(passable: np.ndarray, open_backdrop: np.ndarray, lab: np.ndarray, *, fade: bool) -> np.ndarray:
+    """The pieces of ``passable`` (shadow-coloured, no outline crossed) that meet the open
+    backdrop and, with ``fade``, fade into it: where they meet it, lightness changes gently
+    (a penumbra), not in a step (a light-grey face of the product next to the backdrop)."""
+    n, comp = cv2.connectedComponents(passable.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return np.zeros_like(passable)
+    meet = cv2.dilate(open_backdrop.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & passable
+    steep = gradient(lab[..., 0])[meet]
+    touches = np.bincount(comp[meet], minlength=n)
+    mean = np.bincount(comp[meet], weights=steep, minlength=n) / np.maximum(touches, 1)
+    keep = (touches > 0) & ((mean <= SHADOW_EDGE) | (not fade))
+    keep[0] = False
+    return keep[comp]
+
+
 def seeds(lab: np.ndarray, backdrop: np.ndarray, noise: float) -> Seeds:
     """GrabCut's labels from the distance to the ``backdrop`` model (or clean plate)."""
     distance = np.linalg.norm(lab - backdrop, axis=-1).astype(np.float32)
     threshold = max(MIN_BACKDROP_DELTA_E, 1.5 * noise)
     close = distance < threshold
     open_backdrop = border_connected(close)
+    # on a coloured backdrop its shadow's colour is its own (hue kept); on a grey one any grey
+    # part of the product has it, so there a shadow must also fade into the backdrop
+    chromatic = float(np.median(np.hypot(backdrop[..., 1], backdrop[..., 2]))) >= CHROMATIC
     shaded = shadow_like(lab, backdrop)
-    passable = (close | shaded) & ~outlines(lab)
-    shadow = touching(passable | open_backdrop, open_backdrop) & ~open_backdrop
+    shadow = _soft_shadows((close | shaded) & ~outlines(lab) & ~open_backdrop, open_backdrop, lab,
+                           fade=not chromatic)
     background = open_backdrop | shadow
     h, w = close.shape
     # holes: enclosed patches of backdrop (with the shadows in them: the inside of a coiled rope)
@@ -77,8 +99,6 @@ def seeds(lab: np.ndarray, backdrop: np.ndarray, noise: float) -> Seeds:
     # open backdrop is (a white or silver part of the product framed by a dark edge is merely
     # near it), and at least HOLE_SHARE of it
     usual = float(np.median(distance[open_backdrop])) if open_backdrop.any() else 0.0
-    # on a coloured backdrop its shadow's colour is its own (on a grey one, any grey part's)
-    chromatic = float(np.median(np.hypot(backdrop[..., 1], backdrop[..., 2]))) >= CHROMATIC
     for i in np.flatnonzero(big):
         part = comp == i
         seen = distance[part & close]

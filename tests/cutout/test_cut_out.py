@@ -12,7 +12,7 @@ import pytest
 
 from imgkit.colour.conversions import delta_e_2000, srgb_to_lab
 from imgkit.cutout import Cutout, cut_out, on_white
-from tests.cutout.scenes import compose, mug_scene, ring, ring_scene, sweep, texture
+from tests.cutout.scenes import compose, grey_mug_scene, mug_scene, ring, ring_scene, sweep, texture
 
 FRAME, FILL = 900, 0.85
 
@@ -48,7 +48,7 @@ def off_the_blend(made: np.ndarray, product: np.ndarray) -> np.ndarray:
     return best
 
 
-@pytest.mark.parametrize("make", [mug_scene, ring_scene], ids=["mug", "ring"])
+@pytest.mark.parametrize("make", [mug_scene, ring_scene, grey_mug_scene], ids=["mug", "ring", "grey-mug"])
 def test_product_with_a_hole_on_a_sweep_with_a_shadow(make):
     scene = make()
     cut = cut_out(scene.rgb)
