@@ -5,6 +5,7 @@ soft contact shadow and a JPEG round trip."""
 from __future__ import annotations
 
 import json
+import time
 
 import cv2
 import numpy as np
@@ -115,10 +116,12 @@ def test_a_large_photo_is_cut_at_its_size():
     scene = mug_scene(1500, 1000)
     big = cv2.resize(scene.rgb, (6000, 4000), interpolation=cv2.INTER_CUBIC)
     truth = cv2.resize(scene.alpha, (6000, 4000), interpolation=cv2.INTER_LINEAR)
+    started = time.perf_counter()
     cut = cut_out(big)
+    took = time.perf_counter() - started
     assert cut.alpha.shape == (4000, 6000)
     assert iou(cut.alpha > 0.5, truth > 0.5) >= 0.97
-    assert cut.measures["seconds"] < 8    # about 1 s on one free core; the machine is shared
+    assert took < 8    # about 1.3 s on one core (benchmarks/bench_cutout.py); the machine is shared
 
 
 def test_the_same_photo_gives_the_same_cut_out():
@@ -126,4 +129,4 @@ def test_the_same_photo_gives_the_same_cut_out():
     scene = ring_scene(900, 700)
     first, second = cut_out(scene.rgb), cut_out(scene.rgb)
     assert np.array_equal(first.alpha, second.alpha) and np.array_equal(first.foreground, second.foreground)
-    assert first.box == second.box
+    assert first.box == second.box and first.measures == second.measures
