@@ -73,7 +73,8 @@ def judge(mask: np.ndarray, found, lab: np.ndarray, backdrop: np.ndarray) -> dic
             x, y, w_, h_ = (int(v) for v in stats[strays[0], :4])
             raise CutoutRefused(f"{strays.size} piece{'s' * (strays.size > 1)} apart from the product reach"
                                 f"{'es' * (strays.size == 1)} the photo's edge (the first {w_}x{h_} px of the "
-                                f"working image at {x},{y}): lines or objects in the backdrop")
+                                f"working image at {x},{y}): lines in the backdrop, or the product broken where it is "
+                                f"the backdrop's colour")
     if n > 1:
         areas = np.sort(stats[1:, cv2.CC_STAT_AREA])[::-1]
         found_pieces = int((areas >= PIECE_SHARE * areas.sum()).sum())
