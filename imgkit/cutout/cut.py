@@ -3,13 +3,13 @@
 Read top to bottom: the photo is reduced to the working size; the backdrop is modelled from
 the border (``backdrop``) or taken from a clean plate; seeds from the model (backdrop, shadows,
 holes, product) go through GrabCut (``matte``); the hard mask is judged (``refusal``) before
-its outline is softened at full size and the edge colours are freed of the backdrop (``white``).
+its outline is softened at full size (``edge``) and the edge colours are freed of the backdrop
+(``white``).
 Any doubt raises ``CutoutRefused``: a white-background image is never made from a bad mask.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import cv2
@@ -18,6 +18,7 @@ import numpy as np
 from imgkit.cutout import backdrop as bd
 from imgkit.cutout import matte
 from imgkit.cutout.clean_plate import mismatch_reason, plate_backdrop
+from imgkit.cutout.edge import soften
 from imgkit.cutout.refusal import CutoutRefused, judge
 from imgkit.cutout.white import decontaminate
 
@@ -31,7 +32,8 @@ class Cutout:
     foreground: np.ndarray  # uint8 HxWx3 sRGB: the product's colours, the backdrop removed from edge pixels
     box: tuple[int, int, int, int]   # x, y, w, h of the product (alpha > 0.5)
     method: str             # "plain", "sweep" or "clean plate"
-    measures: dict = field(default_factory=dict)   # JSON-able figures for the report
+    measures: dict = field(default_factory=dict)   # JSON-able figures for the report (no timings:
+    #                                                the same photo gives the same Cutout)
 
 
 def _check(name: str, rgb) -> np.ndarray:
@@ -50,7 +52,6 @@ def _reduce(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 def cut_out(rgb: np.ndarray, *, clean_plate: np.ndarray | None = None) -> Cutout:
     """The product in ``rgb`` (uint8 HxWx3 sRGB) cut from its backdrop; ``CutoutRefused`` with
     the reason when the backdrop is busy or the product cannot be told from it."""
-    started = time.perf_counter()
     rgb = _check("rgb", rgb)
     full_h, full_w = rgb.shape[:2]
     if min(full_h, full_w) < 16:
@@ -68,15 +69,15 @@ def cut_out(rgb: np.ndarray, *, clean_plate: np.ndarray | None = None) -> Cutout
         reason = model.busy_reason()
     if reason:
         raise CutoutRefused(reason)
-    found = matte.seeds(lab, model.lab, model.noise, exact=clean_plate is not None)
+    found = matte.seeds(lab, model.lab, model.noise)
     if clean_plate is None:
         model = bd.refit(lab, found.labels == 0, model)   # 0 = cv2.GC_BGD
         found = matte.seeds(lab, model.lab, model.noise)
     mask = matte.tidy(matte.grabcut(small, found), found.holes)
     judged = judge(mask, found, lab, model.lab)
     box = _full_box(mask, (full_w, full_h))
-    alpha, edge = matte.soften(mask, small, model.rgb(), rgb, box, found.shadow, model.lab, found.threshold,
-                               exact=clean_plate is not None)
+    alpha, edge = soften(mask, small, model.rgb(), rgb, box, found.shadow, model.lab, found.threshold,
+                         exact=clean_plate is not None)
     x, y, w, h = box
     product = alpha[y:y + h, x:x + w] > 0.5
     if not product.any():
@@ -87,7 +88,7 @@ def cut_out(rgb: np.ndarray, *, clean_plate: np.ndarray | None = None) -> Cutout
     measures = {
         "backdrop": model.method, "border_explained": round(model.explained, 3),
         "border_residual": round(model.residual, 2), "backdrop_delta_e": round(found.threshold, 2),
-        "work_size": list(size), **judged, "seconds": round(time.perf_counter() - started, 3),
+        "work_size": list(size), **judged,
     }
     return Cutout(alpha, foreground, tight, model.method, measures)
 

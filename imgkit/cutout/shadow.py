@@ -15,6 +15,9 @@ import numpy as np
 MIN_LIGHT_RATIO = 0.35
 #: the chroma a shadow may change by: a base (ΔE*ab) plus a share of the lightness drop
 CHROMA_BASE, CHROMA_SLOPE = 3.0, 0.12
+#: or, on a backdrop of at least HUE_CHROMA (C*ab), the hue kept within MAX_HUE_TURN degrees
+#: and the chroma within 40 % of the dimmed backdrop's
+HUE_CHROMA, MAX_HUE_TURN = 12.0, 20.0
 #: a shadow's lightness gradient (L* per pixel at the working size, after a light blur) stays
 #: below this; a product's outline is steeper
 MAX_GRADIENT = 2.5
@@ -35,8 +38,16 @@ def shadow_colour(lab: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
     light = lab[..., 0]
     drop = backdrop[..., 0] - light
     ratio = _ratio(light, backdrop)
-    chroma = np.hypot(lab[..., 1] - backdrop[..., 1] * ratio, lab[..., 2] - backdrop[..., 2] * ratio)
-    return (drop > 0) & (light >= MIN_LIGHT_RATIO * backdrop[..., 0]) & (chroma <= CHROMA_BASE + CHROMA_SLOPE * drop)
+    ea, eb = backdrop[..., 1] * ratio, backdrop[..., 2] * ratio      # the chroma a plain dimming gives
+    chroma = np.hypot(lab[..., 1] - ea, lab[..., 2] - eb)
+    same = chroma <= CHROMA_BASE + CHROMA_SLOPE * drop
+    # a coloured backdrop's shadow is often lit by other light too: its hue stays, its chroma
+    # may drift a little more
+    expected = np.hypot(ea, eb)
+    got = np.hypot(lab[..., 1], lab[..., 2])
+    turn = np.abs((np.arctan2(lab[..., 2], lab[..., 1]) - np.arctan2(eb, ea) + np.pi) % (2 * np.pi) - np.pi)
+    hue = (expected >= HUE_CHROMA) & (np.degrees(turn) <= MAX_HUE_TURN) & (np.abs(got - expected) <= 0.4 * expected)
+    return (drop > 0) & (light >= MIN_LIGHT_RATIO * backdrop[..., 0]) & (same | hue)
 
 
 def outlines(lab: np.ndarray) -> np.ndarray:

@@ -14,6 +14,8 @@ import numpy as np
 
 #: below this alpha (after scaling) a pixel is background: exactly white
 ALPHA_ZERO = 1 / 255
+#: below this alpha an edge pixel's solved colour loses its chroma in step (0 at α = 0)
+FAINT = 0.4
 
 
 def decontaminate(rgb: np.ndarray, alpha: np.ndarray, edge) -> np.ndarray:
@@ -25,6 +27,11 @@ def decontaminate(rgb: np.ndarray, alpha: np.ndarray, edge) -> np.ndarray:
     ys, xs, a = edge.ys[part], edge.xs[part], a[part][:, None]
     i = rgb[ys, xs].astype(np.float32)
     f = (i - (1 - a) * edge.backdrop[part]) / np.maximum(a, 1e-3)
+    # where the product is a faint share of the pixel (a thin cable, the last pixel of an
+    # edge) the solved colour is mostly noise divided by α: its chroma goes towards grey
+    grey = f @ np.array([0.299, 0.587, 0.114], np.float32)
+    k = np.clip((FAINT - a) / FAINT, 0, 1)
+    f = f * (1 - k) + grey[:, None] * k
     out[ys, xs] = np.clip(np.rint(f), 0, 255).astype(np.uint8)
     return out
 

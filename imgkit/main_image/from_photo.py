@@ -5,7 +5,8 @@ ICC → sRGB); ``separate`` finds the product: the background is the colour of t
 ring, and only where the photo already nearly is that colour (within ``clean_delta_e``,
 connected to the edge) is it replaced, with a soft edge; ``cutout_checks`` measures that
 mask against the photo (edges reached, faint share, blobs, pinholes) and refuses a bad one;
-``compose`` scales the product so its longer extent is ``fill`` of the frame and centres it
+``refine`` cuts a photo that passed again with ``imgkit.cutout`` (shadows, holes, clean
+edges); ``compose`` scales the product so its longer extent is ``fill`` of the frame and centres it
 on the profile's background; ``make`` encodes and checks the result with
 ``check_main_image`` (fill by the product's box, background purity) before anything is
 written.
@@ -20,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from imgkit import __version__
+from imgkit.cutout import CutoutRefused, cut_out
 from imgkit.errors import Rejected
 from imgkit.findings import ERROR
 from imgkit.imaging import codec as imaging
@@ -86,6 +88,17 @@ def separate(im: Image.Image, profile: Profile) -> tuple[np.ndarray, tuple[int, 
     return alpha, bg, distance
 
 
+def refine(im: Image.Image, photo: Path) -> tuple[Image.Image, np.ndarray]:
+    """The photo's product cut again by ``imgkit.cutout`` once ``separate``'s mask has passed
+    its checks: soft shadows removed, holes kept, edge colours freed of the backdrop. Its own
+    refusals (a product falling apart, lines across the photo …) refuse the image too."""
+    try:
+        cut = cut_out(np.asarray(im.convert("RGB")))
+    except CutoutRefused as exc:
+        raise Refused([f"photo {photo}: {exc.reason}"]) from None
+    return Image.fromarray(cut.foreground), cut.alpha
+
+
 def _drop_specks(mask: np.ndarray, area: int) -> np.ndarray:
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     keep = stats[:, cv2.CC_STAT_AREA] >= max(16, area // 2000)
@@ -130,6 +143,8 @@ def make(photo: Path, profile: Profile, *, fmt: str) -> Rendered:
     cutout = measure_cutout(alpha, distance, backdrop=bg, clean_delta_e=m.clean_delta_e)
     if problems := cutout.problems():
         raise Refused(problems)
+    if distance is not None:
+        im, alpha = refine(im, photo)
     image, placed, warnings = compose(im, alpha, profile)
     data = encode(image, fmt, m)
     sidecar = {

@@ -118,3 +118,10 @@ def ring_scene(width: int = 1200, height: int = 900, **kw) -> Scene:
     # chelsea's tabby fur
     product = texture("skimage__chelsea.png", (20, 20, 440, 290), (width, height))
     return compose(alpha, product, sweep(width, height, (214, 220, 232)), **kw)
+
+
+def grey_mug_scene(width: int = 1200, height: int = 900, **kw) -> Scene:
+    """The hard case for shadows: a grey product (light-grey parts included) on a grey sweep."""
+    alpha = mug(width, height, width * 0.45, height * 0.5, height * 0.28)
+    grey = texture("skimage__camera.png", (100, 60, 400, 360), (width, height))[..., :1]
+    return compose(alpha, np.repeat(grey, 3, axis=2), sweep(width, height), **kw)

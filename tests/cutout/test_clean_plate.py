@@ -68,3 +68,13 @@ def test_a_plate_of_another_size_is_scaled():
     cut = cut_out(scene.rgb, clean_plate=half)
     got, true = cut.alpha > 0.5, scene.alpha > 0.5
     assert (got & true).sum() / (got | true).sum() >= 0.95
+
+
+@pytest.mark.parametrize("gain", [1.06, 0.93])
+def test_a_plate_exposed_a_little_differently_still_matches(gain):
+    """The plate's exposure is matched to the photo's over the border before the difference."""
+    scene = _busy_scene()
+    plate = np.clip(scene.plate.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+    cut = cut_out(scene.rgb, clean_plate=plate)
+    got, true = cut.alpha > 0.5, scene.alpha > 0.5
+    assert (got & true).sum() / (got | true).sum() >= 0.97

@@ -5,6 +5,7 @@ soft contact shadow and a JPEG round trip."""
 from __future__ import annotations
 
 import json
+import time
 
 import cv2
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 
 from imgkit.colour.conversions import delta_e_2000, srgb_to_lab
 from imgkit.cutout import Cutout, cut_out, on_white
-from tests.cutout.scenes import compose, mug_scene, ring, ring_scene, sweep, texture
+from tests.cutout.scenes import compose, grey_mug_scene, mug_scene, ring, ring_scene, sweep, texture
 
 FRAME, FILL = 900, 0.85
 
@@ -48,7 +49,7 @@ def off_the_blend(made: np.ndarray, product: np.ndarray) -> np.ndarray:
     return best
 
 
-@pytest.mark.parametrize("make", [mug_scene, ring_scene], ids=["mug", "ring"])
+@pytest.mark.parametrize("make", [mug_scene, ring_scene, grey_mug_scene], ids=["mug", "ring", "grey-mug"])
 def test_product_with_a_hole_on_a_sweep_with_a_shadow(make):
     scene = make()
     cut = cut_out(scene.rgb)
@@ -115,7 +116,17 @@ def test_a_large_photo_is_cut_at_its_size():
     scene = mug_scene(1500, 1000)
     big = cv2.resize(scene.rgb, (6000, 4000), interpolation=cv2.INTER_CUBIC)
     truth = cv2.resize(scene.alpha, (6000, 4000), interpolation=cv2.INTER_LINEAR)
+    started = time.perf_counter()
     cut = cut_out(big)
+    took = time.perf_counter() - started
     assert cut.alpha.shape == (4000, 6000)
     assert iou(cut.alpha > 0.5, truth > 0.5) >= 0.97
-    assert cut.measures["seconds"] < 8    # about 1 s on one free core; the machine is shared
+    assert took < 8    # about 1.3 s on one core (benchmarks/bench_cutout.py); the machine is shared
+
+
+def test_the_same_photo_gives_the_same_cut_out():
+    """Exports are idempotent: GrabCut's k-means is seeded, nothing else is random."""
+    scene = ring_scene(900, 700)
+    first, second = cut_out(scene.rgb), cut_out(scene.rgb)
+    assert np.array_equal(first.alpha, second.alpha) and np.array_equal(first.foreground, second.foreground)
+    assert first.box == second.box and first.measures == second.measures

@@ -74,3 +74,27 @@ def test_bad_arrays_are_value_errors():
         cut_out(np.zeros((100, 100, 3), np.float32))
     with pytest.raises(ValueError, match="shape"):
         cut_out(np.zeros((100, 100), np.uint8))
+
+
+def test_white_camera_on_light_grey_falls_apart_and_is_refused(corpus):
+    """p11: the camera's white body is the backdrop's colour; what is left (lens, flash,
+    viewfinder, base) floats in pieces."""
+    rgb = np.asarray(Image.open(corpus / "products" / "p11__instant-camera.jpg").convert("RGB"))
+    assert "falls apart into" in refusal(rgb)
+
+
+def test_plank_lines_across_the_photo_are_refused(corpus):
+    """p03: a tablet on white planks; the gaps between the planks run out of both sides."""
+    rgb = np.asarray(Image.open(corpus / "products" / "p03__tablet.jpg").convert("RGB"))
+    reason = refusal(rgb)
+    assert "left and right edges" in reason or "reaches the photo's edge" in reason, reason
+
+
+def test_a_logo_beside_the_product_is_refused():
+    h, w = 600, 800
+    alpha = ring(w, h, w * 0.45, h * 0.5, h * 0.3, h * 0.12)
+    alpha[60:100, 660:740] = 1                      # a dark label in the corner, apart from the ring
+    product = texture("skimage__chelsea.png", (20, 20, 440, 290), (w, h)).copy()
+    product[60:100, 660:740] = (30, 40, 120)
+    scene = compose(alpha, product, sweep(w, h), shadow_depth=0)
+    assert "small piece apart from the product" in refusal(scene.rgb)
