@@ -11,6 +11,10 @@ from imgkit.errors import Rejected
 #: files every OS and sync tool leaves around; skipped without a word
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store", "icon\r"})
 PARTIAL_SUFFIXES = (".part", ".crdownload", ".partial", ".download", ".tmp", ".!qb", ".filepart")
+#: a clean plate (a photo of the empty backdrop, for white-background cut-outs) is in this folder
+#: or has one of these in its name (case-insensitive): it is never published as a product photo
+CLEAN_PLATE_FOLDER = "_background"
+CLEAN_PLATE_MARKS = ("background", "空背景")
 _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                        *(f"lpt{i}" for i in range(10))})
 _FORBIDDEN = set('<>:"/\\|?*')
@@ -32,6 +36,12 @@ def is_ignored(name: str) -> bool:
     low = name.lower()
     return (name.startswith(".") or name.startswith("~$") or low in IGNORED_NAMES
             or low.endswith(PARTIAL_SUFFIXES))
+
+
+def is_clean_plate(rel_parts: tuple[str, ...]) -> bool:
+    """Whether a file (its path's parts, relative to SRC) is a clean plate."""
+    name = rel_parts[-1].lower()
+    return CLEAN_PLATE_FOLDER in rel_parts[:-1] or any(mark in name for mark in CLEAN_PLATE_MARKS)
 
 
 def check_item(item: str, *, max_length: int = 64) -> str:

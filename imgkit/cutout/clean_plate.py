@@ -13,11 +13,12 @@ from pathlib import Path
 import numpy as np
 
 from imgkit.cutout.backdrop import INLIER_DELTA_E, Backdrop, ring
+from imgkit.naming import CLEAN_PLATE_FOLDER, CLEAN_PLATE_MARKS
 
 #: image files a clean plate may be
 SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
-#: names that mark a clean plate (case-insensitive)
-MARKS = ("background", "空背景")
+#: names that mark a clean plate (case-insensitive); the build's scan never publishes these
+MARKS = CLEAN_PLATE_MARKS
 #: at least this share of the photo's border must match the plate (else another scene or framing)
 MIN_MATCH = 0.6
 
@@ -26,7 +27,7 @@ def find_clean_plate(folder: Path) -> Path | None:
     """The clean plate for the photos in ``folder``: the first image (by name) in
     ``folder/_background/``, else the first in ``folder`` named like a background."""
     folder = Path(folder)
-    sub = folder / "_background"
+    sub = folder / CLEAN_PLATE_FOLDER
     if sub.is_dir():
         found = sorted(p for p in sub.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
                        and not p.name.startswith("."))

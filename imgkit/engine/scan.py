@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from imgkit.errors import Rejected
-from imgkit.naming import check_item, check_name, is_ignored, item_from_filename, natural_key
+from imgkit.naming import check_item, check_name, is_clean_plate, is_ignored, item_from_filename, natural_key
 from imgkit.profile import Profile
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".apng", ".webp", ".tif", ".tiff",
@@ -100,6 +100,9 @@ def classify(src: Path, path: Path, profile: Profile) -> Candidate | Refusal | N
             st = path.stat()
             return Candidate(path=path, rel=rel.as_posix(), item=chart, size=st.st_size,
                              mtime_ns=st.st_mtime_ns, role="chart")
+        if is_clean_plate(rel.parts):
+            return Refusal(path, "clean plate (a photo of the empty backdrop): used by `imgkit export` for "
+                                 "white-background cut-outs, not published", "skipped")
         item = check_item(item_of(rel, profile), max_length=profile.naming.max_item_length)
         st = path.stat()
         if not stat.S_ISREG(st.st_mode):

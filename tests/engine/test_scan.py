@@ -236,3 +236,19 @@ def test_classify_one_file(tmp_path, default):
     assert classify(src, fifo, default) == Refusal(fifo, "not a regular file")
     gone = src / "A1" / "gone.jpg"
     assert classify(src, gone, default) == Refusal(gone, "cannot read: No such file or directory")
+
+
+def test_a_clean_plate_is_skipped_with_its_reason_never_published(tmp_path, default):
+    """A photo of the empty backdrop (in ``_background/`` or named like one) serves the export's
+    cut-outs; the build must not number it as a product photo."""
+    src = tmp_path / "src"
+    jpeg(src / "A1001" / "IMG_1.jpg")
+    jpeg(src / "A1001" / "_background" / "plate.jpg")
+    jpeg(src / "A1001" / "A1001 Background.JPG")
+    jpeg(src / "A1002_空背景.jpg")
+    jpeg(src / "A1002_front.jpg")
+    found, refused = scan(src, default)
+    assert rels(found) == ["A1001/IMG_1.jpg", "A1002_front.jpg"]
+    plates = by_path(refused)
+    assert set(plates) == {"plate.jpg", "A1001 Background.JPG", "A1002_空背景.jpg"}
+    assert all(r.status == "skipped" and "clean plate" in r.reason for r in plates.values())
