@@ -98,6 +98,8 @@ def classify(src: Path, path: Path, profile: Profile) -> Candidate | Refusal | N
         chart = _chart_scope(rel, profile)
         if chart is not None:
             st = path.stat()
+            if not stat.S_ISREG(st.st_mode):   # a FIFO named like a chart would hang its hashing
+                return Refusal(path, "not a regular file")
             return Candidate(path=path, rel=rel.as_posix(), item=chart, size=st.st_size,
                              mtime_ns=st.st_mtime_ns, role="chart")
         if is_clean_plate(rel.parts):

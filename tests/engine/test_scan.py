@@ -252,3 +252,14 @@ def test_a_clean_plate_is_skipped_with_its_reason_never_published(tmp_path, defa
     plates = by_path(refused)
     assert set(plates) == {"plate.jpg", "A1001 Background.JPG", "A1002_空背景.jpg"}
     assert all(r.status == "skipped" and "clean plate" in r.reason for r in plates.values())
+
+
+def test_a_fifo_named_like_a_chart_is_refused_not_hashed(tmp_path, default):
+    """Chart photos are hashed in the scan's process: a named pipe would block that read forever."""
+    src = tmp_path / "src"
+    jpeg(src / "A1" / "IMG_1.jpg")
+    fifo = src / "A1" / "colorchecker.jpg"
+    os.mkfifo(fifo)
+    assert classify(src, fifo, default) == Refusal(fifo, "not a regular file")
+    found, refused = scan(src, default)
+    assert rels(found) == ["A1/IMG_1.jpg"] and by_path(refused)["colorchecker.jpg"].reason == "not a regular file"
