@@ -50,6 +50,19 @@ def _use(path: Path, source: str) -> CalibrationUse:
     return CalibrationUse(path, digest, source, summary)
 
 
+def _cached(dest: Path, source: str) -> CalibrationUse | None:
+    """The calibration made for this chart photo before, or None when there is none to use: a
+    file that no longer reads as one (cut short, edited) is set aside as ``<name>.broken``, to
+    look at, and the chart is calibrated again from its photo (which OUT keeps)."""
+    if not dest.exists():
+        return None
+    try:
+        return _use(dest, source)
+    except ConfigError:
+        dest.replace(dest.with_name(dest.name + ".broken"))
+        return None
+
+
 def resolve(charts: list[Candidate], out: Path, profile: Profile,
             override: Path | None = None) -> tuple[dict[str, CalibrationUse], list[Outcome]]:
     """Calibrations by scope (item, "" for the session, "*" for an override) and chart outcomes."""
@@ -66,7 +79,8 @@ def resolve(charts: list[Candidate], out: Path, profile: Profile,
             sha = sha256_file(c.path)
             stem = f"{c.item or '_session'}-{sha[:12]}"
             dest = out / "calibration" / f"{stem}{_setup_tag(profile)}.json"
-            if not dest.exists():
+            use = _cached(dest, str(c.path))
+            if use is None:
                 # imported here: OpenCV and the fits cost 0.1 s of start-up to runs without charts
                 from imgkit.colour.calibration import calibrate_pixels, profile_options, read_photo
                 from imgkit.colour.calibration_file import save_calibration
@@ -77,7 +91,7 @@ def resolve(charts: list[Candidate], out: Path, profile: Profile,
                 cal = calibrate_pixels(rgb, profile.colour.reference, sha=photo_sha, source=name,
                                        **profile_options(profile.colour))
                 save_calibration(cal, dest, rgb)
-            use = _use(dest, str(c.path))
+                use = _use(dest, str(c.path))
         except Rejected as r:
             outcomes.append(Outcome(str(c.path), "rejected", c.item or None, reason=f"colour chart: {r.reason}"))
             continue

@@ -261,3 +261,17 @@ def test_keep_original_mirrors_to_the_backup_and_reports_failures_as_problems(tm
     assert outputs == {} and "does not verify" in problems[0]
     assert not (out / "calibration" / "A1-w-chart.jpg").exists()
     assert not [p for p in (out / "calibration").iterdir() if p.name.startswith(".")]
+
+
+def test_a_broken_calibration_file_is_set_aside_and_the_chart_calibrated_again(first, prof, tmp_path):
+    """A calibration JSON in OUT cut short (a full disk, an editor) no longer stops the build:
+    the chart photo is calibrated again and the broken file kept beside it as ``.broken``."""
+    src, out = reuse(first, tmp_path)
+    made = first[2]["A1"].path.name
+    good = (out / "calibration" / made).read_bytes()
+    (out / "calibration" / made).write_bytes(good[: len(good) // 2])
+    uses, outcomes = resolve(charts(src, prof), out, prof)
+    assert [o.status for o in outcomes] == ["chart"]
+    assert uses["A1"].path.name == made and json.loads(uses["A1"].path.read_text())["summary"]
+    assert uses["A1"].summary == first[2]["A1"].summary, "the same photo, the same fit"
+    assert (out / "calibration" / f"{made}.broken").read_bytes() == good[: len(good) // 2]
