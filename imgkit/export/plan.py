@@ -7,7 +7,9 @@ for the description (all its slices, made together). Each unit knows the slots i
 the state's ``exports`` rows tells what is up to date, what must be made and what is gone.
 
 Which photo goes where: the item's published images in index order fill the carousel; the
-white-background image is cut out of the first one. Where the white image comes first (JD,
+white-background image is cut out of the first one whose cut-out is made (the first photo,
+else the next: a first photo that runs out of the frame does not cost the item its white
+image when a later one shows the product whole). Where the white image comes first (JD,
 Amazon MAIN) the photos follow from the second image on, so the first photo is not shown twice.
 """
 
@@ -93,10 +95,9 @@ def units(target: Target, item: str, slots: list[Slot], key: str, shop: Profile,
     shown: list[Slot] = []
     for position in range(1, exp.main_count + 1):
         name = main_name(exp, item, key, position)
-        if position == exp.white_index:
-            first = by_index[0]
-            out.append(Unit(p, item, "white", name, (first.index,), first.made_from + (f"|{plate}" if plate else ""),
-                            position))
+        if position == exp.white_index:   # every photo, in order: the first that cuts out is used
+            made_from = ",".join(s.made_from for s in by_index) + (f"|{plate}" if plate else "")
+            out.append(Unit(p, item, "white", name, tuple(s.index for s in by_index), made_from, position))
         elif photos:
             s = photos.pop(0)
             shown.append(s)

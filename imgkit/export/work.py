@@ -124,9 +124,10 @@ def _make(unit: Unit, exp, shop: Profile, photo, product, slots: dict[int, Slot]
                                   mark=exp.main_watermark)
         return [_encoded(unit, unit.name, image, exp, exp.main_max_bytes)]
     if unit.kind == "white":
-        image, figures = white.white_image(product(unit.slots[0], exp.main_size), exp.main_size, exp.white_fill)
+        index, cut = _first_cut(unit.slots, exp.main_size, product)
+        image, figures = white.white_image(cut, exp.main_size, exp.white_fill)
         return [_encoded(unit, unit.name, image, exp, exp.white_max_bytes or exp.main_max_bytes,
-                         exp.white_min_bytes, figures)]
+                         exp.white_min_bytes, {"photo": index, **figures})]
     width = slices.content_width(shop, exp)
     blocks = [render.detail_block(shop, photo(i, exp.detail_width), slots[i].decoration, width,
                                   mark=exp.detail_watermark) for i in unit.slots]
@@ -135,3 +136,22 @@ def _make(unit: Unit, exp, shop: Profile, photo, product, slots: dict[int, Slot]
         raise Rejected(f"the description needs {len(cut)} slices of at most {exp.detail_slice_height} px, "
                        f"the platform takes at most {exp.detail_max_count}")
     return [_encoded(unit, detail_name(exp, item, n), im, exp, exp.detail_max_bytes) for n, im in enumerate(cut, 1)]
+
+
+def _first_cut(indices: tuple[int, ...], size: int, product) -> tuple[int, object]:
+    """The first of the item's photos (in index order) whose cut-out is made, and that cut-out;
+    ``WhiteRefused`` with the first photo's reason when none is."""
+    first: white.WhiteRefused | None = None
+    for index in indices:
+        try:
+            return index, product(index, size)
+        except white.WhiteRefused as exc:
+            first = first or exc
+        except Rejected as exc:   # this photo no longer decodes: the next may
+            first = first or white.WhiteRefused(exc.reason)
+    if first is None:
+        raise white.WhiteRefused("the item has no photo")
+    more = f" (the item's {len(indices) - 1} other photo{'s' if len(indices) > 2 else ''} neither)" \
+        if len(indices) > 1 else ""
+    raise white.WhiteRefused(first.reason + more)
+
