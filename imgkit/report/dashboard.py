@@ -15,11 +15,9 @@ from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
-from PIL import Image
-
 from imgkit.report import colour_view, html_page, packs_view
 from imgkit.report.previews import Previews, previews_dir
-from imgkit.report.thumbnails import thumbnail, thumbs_dir
+from imgkit.report.thumbnails import shown_size, thumbnail, thumbs_dir
 
 SLICE_BOX = (150, 300)
 MAIN_BOX = (150, 150)
@@ -165,13 +163,8 @@ def _page(root: Path, item: str, page_dir: Path) -> dict | None:
 
 def _as_is(path: Path, page_dir: Path, box: tuple[int, int]) -> dict | None:
     """A picture shown from its own file, its size within ``box`` read from its header."""
-    try:
-        with Image.open(path) as im:
-            w, h = im.size
-    except Exception:
-        return None
-    scale = min(box[0] / w, box[1] / h, 1)
-    return {"src": colour_view.link(path, page_dir), "w": max(1, round(w * scale)), "h": max(1, round(h * scale))}
+    size = shown_size(path, box)
+    return None if size is None else {"src": colour_view.link(path, page_dir), "w": size[0], "h": size[1]}
 
 
 def _main_images(root: Path, validation: dict, page_dir: Path) -> dict[str, list[dict]]:

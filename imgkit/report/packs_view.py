@@ -7,10 +7,8 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from PIL import Image
-
 from imgkit.naming import natural_key
-from imgkit.report.thumbnails import THUMB_BOX, thumbnail
+from imgkit.report.thumbnails import THUMB_BOX, shown_size, thumbnail
 from imgkit.store.state import export_rows, open_read_only
 
 ORDER = {"white": 0, "main": 1, "tall": 2, "detail": 3}
@@ -49,12 +47,5 @@ def packs(root: Path, thumbs: Path, prefix: str) -> list[dict]:
 def _thumb(path: Path, thumbs: Path, rel: str, prefix: str) -> dict | None:
     """The cached WebP thumbnail and its size on the page (from the file's header)."""
     src = thumbnail(path, thumbs, rel, prefix)
-    if src is None:
-        return None
-    try:
-        with Image.open(path) as im:
-            w, h = im.size
-    except Exception:
-        return None
-    scale = min(THUMB_BOX[0] / w, THUMB_BOX[1] / h, 1)
-    return {"src": src, "w": max(1, round(w * scale)), "h": max(1, round(h * scale))}
+    size = shown_size(path, THUMB_BOX) if src is not None else None
+    return None if size is None else {"src": src, "w": size[0], "h": size[1]}

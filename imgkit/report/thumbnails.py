@@ -19,6 +19,18 @@ def thumbs_dir(page: Path) -> str:
     return ".imgkit/thumbs" if (page.parent / ".imgkit").is_dir() else "thumbs"
 
 
+def shown_size(path: Path, box: tuple[int, int]) -> tuple[int, int] | None:
+    """The size ``path``'s picture is shown at within ``box`` (never enlarged), from its header;
+    None when it does not open."""
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+    except Exception:
+        return None
+    scale = min(box[0] / w, box[1] / h, 1)
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
 def thumb_name(rel: str, size: int, mtime_ns: int) -> str:
     """The thumbnail's file name: the shown file's path (hashed) plus its size and mtime."""
     stem = hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()[:16]
