@@ -82,10 +82,8 @@ def resize(f: Frame) -> Frame:
     size = (height, width) if turned else (width, height)
     if width < shown_w <= CUBIC_MAX_SHRINK * width and f.image.mode in ("L", "RGB"):
         return replace(f, image=_cubic(f.image, size))
-    if width < shown_w and f.image.mode in ("L", "RGB"):
-        return replace(f, image=shrink(f.image, size))
-    # alpha stays with Pillow, which resizes it premultiplied; CMYK and upscaling too
-    return replace(f, image=f.image.resize(size, Image.Resampling.LANCZOS))
+    # L and RGB shrink by a Lanczos-3 low-pass; alpha (premultiplied), CMYK and upscaling by Pillow
+    return replace(f, image=shrink(f.image, size))
 
 
 def _cubic(image: Image.Image, size: tuple[int, int]) -> Image.Image:

@@ -33,8 +33,8 @@ def lanczos_taps(factor: float) -> np.ndarray:
 
 
 def shrink(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """``image`` (mode L or RGB) made ``size``, smaller both ways, by a Lanczos-3 low-pass then
-    cubic sampling."""
+    """``image`` made ``size``: L and RGB smaller both ways by a Lanczos-3 low-pass then cubic
+    sampling; anything else (alpha, CMYK, an enlargement) by Pillow's Lanczos."""
     import cv2  # loaded by the first shrink: a run that makes none does not load OpenCV
 
     w, h = image.size
