@@ -79,14 +79,14 @@ def tree_hashes(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def invoke(*args):
+    """``imgkit ARGS...`` through click's CliRunner (paths as str), exceptions not caught."""
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
 @pytest.fixture
 def cli():
-    runner = CliRunner()
-
-    def run(*args: str):
-        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-    return run
+    return invoke
 
 
 @pytest.fixture

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from PIL import Image
 
 from imgkit import profile as profiles
 from imgkit.checks.watermark_match import find_watermark, luma, template_from_rgba
-from imgkit.cli import main
 from imgkit.imaging.watermark import watermark_image
 from tests.conftest import copy_samples, tree_hashes
+from tests.conftest import invoke as run
 
 PLATFORMS = ("taobao", "tmall", "jd", "pdd", "amazon", "shopify")
 ASINS = {"A1001": "B0SKULL001", "A1002": "B0SHOE0002", "A1003": "B0CAMERA03"}
@@ -34,8 +33,6 @@ def write_sheet(path: Path, asins: dict[str, str]) -> Path:
     return path
 
 
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 def build(src: Path, out: Path, *extra):

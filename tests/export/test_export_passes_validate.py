@@ -12,9 +12,8 @@ import json
 import shutil
 
 import pytest
-from click.testing import CliRunner
 
-from imgkit.cli import main
+from tests.conftest import invoke as run
 
 PLATFORMS = ("taobao", "tmall", "jd", "pdd", "amazon", "shopify")
 SHOOT = {"B2001": ("p04__mouse.jpg", "p07__hard-drive.jpg"),
@@ -24,8 +23,6 @@ SHEET = "货号,品名,asin,卖点\nB2001,无线鼠标,B0MOUSE001,静音按键\n
         "B2003,折叠相机,B0CAMERA03,复古金属\n"
 
 
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 @pytest.fixture(scope="module")
